@@ -1,0 +1,74 @@
+//! Command-line flags, as the user typed them.
+//!
+//! Only parsing lives here; turning flags into settings is [`crate::config`]'s job.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// A local HTTP(S) debugging proxy that explains why API requests fail.
+///
+/// Bare `badreq` runs the proxy. Point a client at it with
+/// `HTTPS_PROXY=http://127.0.0.1:8080` (trust `certs/ca.pem`, see `badreq ca`)
+/// or use it as a base URL: `ANTHROPIC_BASE_URL=http://127.0.0.1:8080`.
+#[derive(Debug, Parser)]
+#[command(name = "badreq", version, about, long_about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub proxy: ProxyArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print where badreq's CA certificate is, its fingerprint, and how to trust it.
+    Ca,
+}
+
+/// Flags that shape the proxy; each overrides the same key in the config file.
+#[derive(Debug, Default, Clone, Args)]
+pub struct ProxyArgs {
+    /// Read settings from this TOML file instead of the embedded defaults.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+
+    /// Address to listen on (config: `listen`).
+    #[arg(long, value_name = "ADDR", global = true)]
+    pub listen: Option<SocketAddr>,
+
+    /// Folder for the CA certificate and key (config: `certs`).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub certs: Option<PathBuf>,
+
+    /// Decrypt HTTPS to this host; repeatable, `*.example.com` allowed (config: `intercept`).
+    #[arg(long, value_name = "HOST", global = true)]
+    pub intercept: Vec<String>,
+
+    /// Where requests addressed to badreq itself go (config: `upstream`).
+    #[arg(long, value_name = "URL", global = true)]
+    pub upstream: Option<String>,
+
+    /// Also trust this CA (PEM) for upstream servers (config: `upstream_ca`).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub upstream_ca: Option<PathBuf>,
+
+    /// Connect to HOST2:PORT2 for requests to HOST:PORT, as curl does; repeatable
+    /// (config: `connect_to`).
+    #[arg(long, value_name = "HOST:PORT:HOST2:PORT2", global = true)]
+    pub connect_to: Vec<String>,
+
+    /// Append one JSON object per exchange to FILE (config: `jsonl`).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub jsonl: Option<PathBuf>,
+
+    /// Seconds to wait for an upstream's response head (config: `response_timeout_secs`).
+    #[arg(long, value_name = "SECS", global = true)]
+    pub response_timeout: Option<u64>,
+
+    /// Seconds to wait for an upstream connection (config: `connect_timeout_secs`).
+    #[arg(long, value_name = "SECS", global = true)]
+    pub connect_timeout: Option<u64>,
+}

@@ -1,0 +1,129 @@
+//! The `badreq` binary: parse flags, resolve settings, run the chosen command.
+//!
+//! This is the one place where errors become text for people and exit codes:
+//! 2 for bad usage or config, 1 for a failure at run time.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use badreq::cli::{Cli, Command};
+use badreq::config::Config;
+use badreq::server::Server;
+use badreq::tls;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let config = match Config::resolve(&cli.proxy) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("badreq: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command {
+        None => run_proxy(config),
+        Some(Command::Ca) => print_ca(&config),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("badreq: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("BADREQ_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+fn run_proxy(config: Config) -> Result<(), badreq::error::FatalError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("building the tokio runtime");
+    runtime.block_on(async {
+        let server = Server::start(config).await?;
+        eprintln!(
+            "badreq listening on http://{}  (CA: {})",
+            server.local_addr(),
+            server.ca_path().display()
+        );
+        eprintln!(
+            "  HTTPS_PROXY=http://{0}  or  ANTHROPIC_BASE_URL=http://{0}",
+            server.local_addr()
+        );
+        let summary = server.serve(shutdown_signal()).await;
+        eprintln!(
+            "badreq stopped: {} exchanges ({} failed), {} blind tunnels, {} failed connections",
+            summary.exchanges, summary.failed, summary.tunnels, summary.connection_failures
+        );
+        Ok(())
+    })
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+fn print_ca(config: &Config) -> Result<(), badreq::error::FatalError> {
+    tls::install_crypto_provider();
+    let ca = tls::ca::CertificateAuthority::load_or_create(&config.certs)?;
+    let path = std::fs::canonicalize(ca.cert_path()).unwrap_or_else(|_| ca.cert_path().to_owned());
+    let path = path.display();
+    println!("badreq CA certificate: {path}");
+    println!("SHA-256 fingerprint:   {}", ca.fingerprint());
+    println!();
+    println!(
+        "Trust it in the client you point at badreq (HTTPS_PROXY=http://{}):",
+        config.listen
+    );
+    println!("  curl            curl --cacert {path} ...   (or CURL_CA_BUNDLE={path})");
+    println!("  Python httpx    SSL_CERT_FILE={path}   (the anthropic SDK uses httpx)");
+    println!("  Python requests REQUESTS_CA_BUNDLE={path}");
+    println!(
+        "  Node.js         NODE_EXTRA_CA_CERTS={path}   (plus NODE_USE_ENV_PROXY=1 on Node 24+ for fetch)"
+    );
+    println!(
+        "  Debian/Ubuntu   sudo cp {path} /usr/local/share/ca-certificates/badreq.crt && sudo update-ca-certificates"
+    );
+    println!(
+        "  Fedora/RHEL     sudo cp {path} /etc/pki/ca-trust/source/anchors/badreq.pem && sudo update-ca-trust"
+    );
+    println!(
+        "  macOS           sudo security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain {path}"
+    );
+    println!("  Windows         certutil -addstore -f ROOT {path}");
+    println!();
+    println!(
+        "Base-URL mode needs no CA: ANTHROPIC_BASE_URL=http://{}",
+        config.listen
+    );
+    Ok(())
+}

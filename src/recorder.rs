@@ -1,0 +1,92 @@
+//! The inspection side: receives finished records and writes them to the sinks.
+//!
+//! It runs on its own thread so that writing files or a slow terminal never
+//! touches the async workers carrying traffic. The channel is unbounded: bodies
+//! in records are already capped, and dropping records would make the CI
+//! capture lie.
+
+use std::thread::JoinHandle;
+
+use tokio::sync::mpsc;
+
+use crate::exchange::Record;
+
+/// Where records go: the terminal, a JSON-lines file, ...
+pub trait Sink: Send {
+    fn write(&mut self, record: &Record) -> std::io::Result<()>;
+    /// Called once after the last record.
+    fn finish(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+pub enum Message {
+    Record(Record),
+    Stop,
+}
+
+/// Counts kept over a run, for the closing summary.
+#[derive(Debug, Default, Clone)]
+pub struct Summary {
+    pub exchanges: u64,
+    pub failed: u64,
+    pub tunnels: u64,
+    pub connection_failures: u64,
+}
+
+pub struct Recorder {
+    tx: mpsc::UnboundedSender<Message>,
+    thread: JoinHandle<Summary>,
+}
+
+impl Recorder {
+    pub fn spawn(mut sinks: Vec<Box<dyn Sink>>) -> Recorder {
+        let (tx, mut rx) = mpsc::unbounded_channel::<Message>();
+        let thread = std::thread::Builder::new()
+            .name("badreq-recorder".into())
+            .spawn(move || {
+                let mut summary = Summary::default();
+                while let Some(Message::Record(record)) = rx.blocking_recv() {
+                    count(&mut summary, &record);
+                    for sink in &mut sinks {
+                        if let Err(e) = sink.write(&record) {
+                            tracing::error!(error = %e, "could not write a record");
+                        }
+                    }
+                }
+                for sink in &mut sinks {
+                    if let Err(e) = sink.finish() {
+                        tracing::error!(error = %e, "could not finish an output");
+                    }
+                }
+                summary
+            })
+            .expect("spawning the recorder thread");
+        Recorder { tx, thread }
+    }
+
+    pub fn sender(&self) -> mpsc::UnboundedSender<Message> {
+        self.tx.clone()
+    }
+
+    /// Writes everything already sent, finishes the sinks and returns the summary.
+    pub fn finish(self) -> Summary {
+        let _ = self.tx.send(Message::Stop);
+        self.thread.join().unwrap_or_default()
+    }
+}
+
+fn count(summary: &mut Summary, record: &Record) {
+    match record {
+        Record::Exchange(exchange) => {
+            summary.exchanges += 1;
+            if exchange.failure.is_some() {
+                summary.failed += 1;
+            }
+        }
+        Record::Connection(event) => match event.what {
+            crate::exchange::ConnectionWhat::Tunnel { .. } => summary.tunnels += 1,
+            crate::exchange::ConnectionWhat::Failed(_) => summary.connection_failures += 1,
+        },
+    }
+}
