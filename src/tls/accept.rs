@@ -1,13 +1,16 @@
 //! The TLS handshake with a client inside an intercepted CONNECT tunnel.
 //!
 //! The ClientHello is read first so the leaf can follow the SNI the client
-//! asked for (falling back to the CONNECT target when it sent none). Bytes that
-//! are not TLS at all are answered with a plain-text `400` so a client that
-//! forgot `https://` learns why, rather than seeing a silent close.
+//! asked for (falling back to the CONNECT target when it sent none). The first
+//! byte is looked at before TLS starts: one that cannot open a TLS record gets
+//! a plain-text `400`, so a client that forgot `https://` learns why instead of
+//! reading a TLS alert.
 
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio_rustls::LazyConfigAcceptor;
 use tokio_rustls::server::TlsStream;
 
@@ -27,7 +30,7 @@ pub async fn accept<IO>(
     target_host: &str,
     minter: &LeafMinter,
     deadline: Duration,
-) -> Result<(TlsStream<IO>, ClientTls), ProxyError>
+) -> Result<(TlsStream<Prefixed<IO>>, ClientTls), ProxyError>
 where
     IO: AsyncRead + AsyncWrite + Unpin,
 {
@@ -40,59 +43,98 @@ where
         .map_err(|_| timeout())?
 }
 
+/// The TLS record type of a handshake message: every ClientHello starts with it.
+const TLS_HANDSHAKE_RECORD: u8 = 0x16;
+
 async fn handshake<IO>(
-    io: IO,
+    mut io: IO,
     target_host: &str,
     minter: &LeafMinter,
-) -> Result<(TlsStream<IO>, ClientTls), ProxyError>
+) -> Result<(TlsStream<Prefixed<IO>>, ClientTls), ProxyError>
 where
     IO: AsyncRead + AsyncWrite + Unpin,
 {
-    let acceptor = rustls::server::Acceptor::default();
-    let mut lazy = LazyConfigAcceptor::new(acceptor, io);
-    let start = match (&mut lazy).await {
-        Ok(start) => start,
-        Err(e) => {
-            if is_not_tls(&e) {
-                if let Some(mut io) = lazy.take_io() {
-                    let _ = io.write_all(NOT_TLS_RESPONSE.as_bytes()).await;
-                    let _ = io.shutdown().await;
-                }
-                return Err(ProxyError::ClientNotTls {
-                    target: target_host.to_owned(),
-                });
-            }
-            return Err(ProxyError::ClientTls {
-                target: target_host.to_owned(),
-                reason: e.to_string(),
-            });
-        }
+    let client_tls = |reason: String| ProxyError::ClientTls {
+        target: target_host.to_owned(),
+        reason,
     };
+    let mut first = [0u8; 1];
+    match io.read(&mut first).await {
+        Ok(0) => {
+            return Err(client_tls(
+                "the client closed the tunnel before sending anything".into(),
+            ));
+        }
+        Ok(_) => {}
+        Err(e) => return Err(client_tls(e.to_string())),
+    }
+    if first[0] != TLS_HANDSHAKE_RECORD {
+        let _ = io.write_all(NOT_TLS_RESPONSE.as_bytes()).await;
+        let _ = io.shutdown().await;
+        return Err(ProxyError::ClientNotTls {
+            target: target_host.to_owned(),
+        });
+    }
+    let io = Prefixed {
+        first: Some(first[0]),
+        inner: io,
+    };
+    let acceptor = rustls::server::Acceptor::default();
+    let start = LazyConfigAcceptor::new(acceptor, io)
+        .await
+        .map_err(|e| client_tls(e.to_string()))?;
     let sni = start.client_hello().server_name().map(str::to_owned);
     let name = sni.as_deref().unwrap_or(target_host);
     let config = minter.server_config(name)?;
     let stream = start
         .into_stream(config)
         .await
-        .map_err(|e| ProxyError::ClientTls {
-            target: target_host.to_owned(),
-            reason: e.to_string(),
-        })?;
+        .map_err(|e| client_tls(e.to_string()))?;
     let alpn_h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
     Ok((stream, ClientTls { sni, alpn_h2 }))
 }
 
-fn is_not_tls(e: &std::io::Error) -> bool {
-    e.get_ref()
-        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        .is_some_and(|tls| {
-            matches!(
-                tls,
-                rustls::Error::InvalidMessage(_)
-                    | rustls::Error::InappropriateMessage { .. }
-                    | rustls::Error::InappropriateHandshakeMessage { .. }
-            )
-        })
+/// A stream that yields one already-read byte before the rest.
+pub struct Prefixed<IO> {
+    first: Option<u8>,
+    inner: IO,
+}
+
+impl<IO: AsyncRead + Unpin> AsyncRead for Prefixed<IO> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        if let Some(byte) = this.first {
+            if buf.remaining() == 0 {
+                return Poll::Ready(Ok(()));
+            }
+            buf.put_slice(&[byte]);
+            this.first = None;
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut this.inner).poll_read(cx, buf)
+    }
+}
+
+impl<IO: AsyncWrite + Unpin> AsyncWrite for Prefixed<IO> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
 }
 
 const NOT_TLS_RESPONSE: &str = "HTTP/1.1 400 Bad Request\r\n\

@@ -1,0 +1,270 @@
+//! Pass-through is byte-exact: bodies, header order and case, HTTP/2, tunnels.
+
+use crate::support::{self, Badreq, Env, RawUpstream, curl, read_jsonl, upstream, wait_for};
+
+fn proxy_flag(badreq: &Badreq) -> String {
+    badreq.url()
+}
+
+#[test]
+fn large_bodies_cross_unchanged_through_the_intercepted_tunnel() {
+    let env = Env::new("large-bodies");
+    let jsonl = env.path("log.jsonl");
+    let badreq = env.badreq(&["--jsonl", jsonl.to_str().unwrap()]);
+    let upload = env.path("upload.bin");
+    let data = upstream::pattern(10 * 1024 * 1024);
+    std::fs::write(&upload, &data).unwrap();
+
+    let out = curl(&[
+        "--proxy",
+        &proxy_flag(&badreq),
+        "--cacert",
+        badreq.ca_pem().to_str().unwrap(),
+        "--data-binary",
+        &format!("@{}", upload.display()),
+        "-H",
+        "content-type: application/octet-stream",
+        "https://api.anthropic.com/echo",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answer["len"], data.len());
+    assert_eq!(
+        answer["sha256"],
+        upstream::sha256_hex(&data),
+        "upload hash differs upstream"
+    );
+
+    let download = env.path("download.bin");
+    let out = curl(&[
+        "--proxy",
+        &proxy_flag(&badreq),
+        "--cacert",
+        badreq.ca_pem().to_str().unwrap(),
+        "-D",
+        "-",
+        "-o",
+        download.to_str().unwrap(),
+        "https://api.anthropic.com/download?bytes=1048576",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let headers = String::from_utf8_lossy(&out.stdout).to_lowercase();
+    let got = std::fs::read(&download).unwrap();
+    assert_eq!(got.len(), 1024 * 1024);
+    let expected = format!("x-sha256: {}", upstream::sha256_hex(&got));
+    assert!(
+        headers.contains(&expected),
+        "download hash differs: {headers}"
+    );
+
+    let records = wait_for(2, || read_jsonl(&jsonl));
+    let upload_record = records
+        .iter()
+        .find(|r| r["request"]["url"].as_str().unwrap().ends_with("/echo"))
+        .unwrap();
+    assert_eq!(upload_record["mode"], "intercept");
+    assert_eq!(upload_record["request"]["body"]["size"], 10 * 1024 * 1024);
+    assert_eq!(
+        upload_record["request"]["body"]["captured"],
+        8 * 1024 * 1024,
+        "capture is capped"
+    );
+    assert_eq!(upload_record["request"]["body"]["truncated"], true);
+}
+
+#[test]
+fn end_to_end_headers_keep_their_order_and_case() {
+    let env = Env::new("header-case");
+    let raw = support::runtime().block_on(RawUpstream::start(&env.ca));
+    let args = vec![
+        "--certs".to_string(),
+        "certs".into(),
+        "--upstream-ca".into(),
+        env.ca.ca_pem_path.display().to_string(),
+        "--connect-to".into(),
+        format!("api.anthropic.com:443:127.0.0.1:{}", raw.addr.port()),
+    ];
+    let badreq = Badreq::start(env.dir.path(), &args);
+    let out = curl(&[
+        "--http1.1",
+        "-v",
+        "--proxy",
+        &badreq.url(),
+        "--cacert",
+        badreq.ca_pem().to_str().unwrap(),
+        "-H",
+        "X-Custom-First: 1",
+        "-H",
+        "anthropic-version: 2023-06-01",
+        "-H",
+        "X-Api-Key: sk-ant-api03-abc",
+        "-H",
+        "Content-Type: application/json",
+        "-H",
+        "x-lower-last: z",
+        "-H",
+        "Connection: keep-alive, X-Hop",
+        "-H",
+        "X-Hop: dropped",
+        "-d",
+        "{}",
+        "-D",
+        "-",
+        "https://api.anthropic.com/v1/messages",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // What curl sent inside the tunnel, in order, from its trace.
+    let trace = String::from_utf8_lossy(&out.stderr);
+    let sent: Vec<String> = trace
+        .lines()
+        .skip_while(|l| !l.starts_with("> POST /v1/messages"))
+        .skip(1)
+        .take_while(|l| l.starts_with("> ") && l.len() > 2)
+        .map(|l| l[2..].trim_end().to_owned())
+        .filter(|l| !l.starts_with("Connection:") && !l.starts_with("X-Hop:"))
+        .collect();
+    assert!(sent.len() >= 7, "could not read curl's trace: {trace}");
+    let heads = raw.heads.lock().unwrap().clone();
+    assert_eq!(heads.len(), 1);
+    let arrived: Vec<String> = heads[0].lines().skip(1).map(str::to_owned).collect();
+    assert_eq!(
+        arrived, sent,
+        "headers upstream differ in order, case or value"
+    );
+    assert!(heads[0].starts_with("POST /v1/messages HTTP/1.1"));
+    // The response side keeps the upstream's case too.
+    assert!(String::from_utf8_lossy(&out.stdout).contains("X-Upstream-Case: Kept"));
+}
+
+#[test]
+fn http2_is_served_inside_the_tunnel() {
+    let env = Env::new("http2");
+    let badreq = env.badreq(&[]);
+    let out = curl(&[
+        "--http2",
+        "--proxy",
+        &badreq.url(),
+        "--cacert",
+        badreq.ca_pem().to_str().unwrap(),
+        "-w",
+        "\n%{http_version}",
+        "-d",
+        "hello",
+        "https://api.anthropic.com/echo",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.ends_with("\n2"),
+        "curl did not speak HTTP/2 to badreq: {text}"
+    );
+    assert!(text.contains(&upstream::sha256_hex(b"hello")));
+}
+
+#[test]
+fn hosts_not_intercepted_are_tunnelled_blind() {
+    let env = Env::new("blind");
+    let badreq = env.badreq(&[]);
+    // Only the upstream's own certificate validates against the test CA.
+    let out = curl(&[
+        "--proxy",
+        &badreq.url(),
+        "--cacert",
+        env.ca.ca_pem_path.to_str().unwrap(),
+        "-d",
+        "through",
+        "https://blind.test/echo",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&upstream::sha256_hex(b"through")));
+    // badreq's CA does not sign for blind.test: it never minted a leaf there.
+    let out = curl(&[
+        "--proxy",
+        &badreq.url(),
+        "--cacert",
+        badreq.ca_pem().to_str().unwrap(),
+        "https://blind.test/echo",
+    ]);
+    assert!(
+        !out.status.success(),
+        "a blind tunnel must not present badreq's certificate"
+    );
+    badreq.wait_for_line("tunnel blind.test:443 (not intercepted)");
+}
+
+#[test]
+fn absolute_form_http_requests_are_forwarded() {
+    let env = Env::new("absolute-form");
+    let (plain, log) = support::runtime().block_on(upstream::start_plain());
+    let badreq = env.badreq(&[]);
+    let out = curl(&[
+        "--proxy",
+        &badreq.url(),
+        "-d",
+        "plain",
+        &format!("http://127.0.0.1:{}/echo", plain.port()),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&upstream::sha256_hex(b"plain")));
+    let seen = log.all();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        seen[0].header("host"),
+        Some(format!("127.0.0.1:{}", plain.port()).as_str())
+    );
+    assert!(seen[0].header("proxy-connection").is_none());
+}
+
+#[test]
+fn base_url_mode_forwards_to_the_configured_upstream() {
+    let env = Env::new("base-url");
+    let badreq = env.badreq(&[]);
+    let out = curl(&[
+        "-H",
+        "anthropic-version: 2023-06-01",
+        "-H",
+        "content-type: application/json",
+        "-d",
+        r#"{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}"#,
+        &format!("{}/v1/messages", badreq.url()),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Hello from the test upstream"));
+    let seen = env.upstream.log.all();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].path, "/v1/messages");
+    let host = seen[0].header("host").map(str::to_owned);
+    // HTTP/2 carries the host as :authority; HTTP/1.1 as Host. Either names the upstream.
+    assert!(
+        host.is_none() || host.as_deref() == Some("api.anthropic.com"),
+        "{host:?}"
+    );
+}

@@ -1,0 +1,93 @@
+//! The official Python SDK, configured the way users configure it, through badreq.
+
+use crate::support::{Env, TEST_KEY, read_jsonl, run_python, wait_for};
+
+fn proxy_env(badreq: &crate::support::Badreq) -> Vec<(&'static str, String)> {
+    vec![
+        ("HTTPS_PROXY", badreq.url()),
+        ("SSL_CERT_FILE", badreq.ca_pem().display().to_string()),
+        ("ANTHROPIC_API_KEY", TEST_KEY.to_owned()),
+    ]
+}
+
+#[test]
+fn sdk_2x_gets_the_upstreams_exact_error_body() {
+    let env = Env::new("sdk-error");
+    let jsonl = env.path("log.jsonl");
+    let badreq = env.badreq(&["--jsonl", jsonl.to_str().unwrap()]);
+    let out = run_python(2, "sdk_messages.py", &["error"], &proxy_env(&badreq));
+    assert!(out["sdk_version"].as_str().unwrap().starts_with("2."));
+    let error = &out["error"];
+    assert_eq!(error["class"], "BadRequestError");
+    assert_eq!(error["status"], 400);
+    assert_eq!(error["request_id"], "req_011CTestUpstream0000000001");
+    assert_eq!(
+        error["body"],
+        serde_json::json!({
+            "type": "error",
+            "error": {"type": "invalid_request_error", "message": "messages: text content blocks must be non-empty"},
+            "request_id": "req_011CTestUpstream0000000001",
+        })
+    );
+    // What today's SDK sends, as the upstream saw it.
+    let seen = env.upstream.log.all();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        seen[0].header("authorization"),
+        Some(format!("Bearer {TEST_KEY}").as_str())
+    );
+    assert_eq!(seen[0].header("anthropic-version"), Some("2026-10-21"));
+    assert!(seen[0].header("x-api-key").is_none());
+    // The record has the exchange, with the key masked.
+    let records = wait_for(1, || read_jsonl(&jsonl));
+    assert_eq!(records[0]["response"]["status"], 400);
+    let text = std::fs::read_to_string(&jsonl).unwrap();
+    assert!(
+        !text.contains(TEST_KEY),
+        "the API key leaked into the JSONL log"
+    );
+}
+
+#[test]
+fn sdk_2x_stream_arrives_event_by_event() {
+    let env = Env::new("sdk-stream");
+    let badreq = env.badreq(&[]);
+    let out = run_python(2, "sdk_messages.py", &["stream"], &proxy_env(&badreq));
+    assert_eq!(out["text"], "Hello world");
+    let events = out["events"].as_array().unwrap();
+    assert_eq!(events.len(), 7, "{events:?}");
+    // Each event reached the SDK before the upstream sent the next one: nothing
+    // on the way held the stream back.
+    for pair in events.windows(2) {
+        let received = pair[0]["received_at"].as_f64().unwrap();
+        let next_sent = pair[1]["sent_at"].as_f64().unwrap();
+        assert!(
+            received < next_sent,
+            "event {} arrived at {received}, after the upstream sent the next at {next_sent}",
+            pair[0]["type"]
+        );
+    }
+}
+
+#[test]
+fn sdk_2x_in_base_url_mode() {
+    let env = Env::new("sdk-base-url");
+    let badreq = env.badreq(&[]);
+    let env_vars = vec![("ANTHROPIC_API_KEY", TEST_KEY.to_owned())];
+    let out = run_python(2, "sdk_messages.py", &["ok", &badreq.url()], &env_vars);
+    assert_eq!(out["text"], "Hello from the test upstream.");
+    let seen = env.upstream.log.all();
+    assert_eq!(seen[0].path, "/v1/messages");
+}
+
+#[test]
+fn sdk_1x_sends_x_api_key_and_the_old_version() {
+    let env = Env::new("sdk-1x");
+    let badreq = env.badreq(&[]);
+    let out = run_python(1, "sdk_messages.py", &["ok"], &proxy_env(&badreq));
+    assert!(out["sdk_version"].as_str().unwrap().starts_with("1."));
+    assert_eq!(out["text"], "Hello from the test upstream.");
+    let seen = env.upstream.log.all();
+    assert_eq!(seen[0].header("x-api-key"), Some(TEST_KEY));
+    assert_eq!(seen[0].header("anthropic-version"), Some("2023-06-01"));
+}
