@@ -26,9 +26,11 @@
 pub mod cli;
 pub mod config;
 pub mod connect;
+pub mod diagnose;
 pub mod error;
 pub mod exchange;
 pub mod forward;
+pub mod knowledge;
 pub mod output;
 pub mod proxy;
 pub mod recorder;
