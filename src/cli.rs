@@ -26,6 +26,44 @@ pub struct Cli {
 pub enum Command {
     /// Print where badreq's CA certificate is, its fingerprint, and how to trust it.
     Ca,
+    /// Diagnose saved traffic offline: HAR files, badreq JSONL logs, or a request body.
+    ///
+    /// Exit code 1 when an error finding stands, 0 otherwise, 2 for bad usage or
+    /// unreadable input.
+    Check(CheckArgs),
+    /// List every rule: ID, severity, family and what it detects.
+    Rules,
+    /// Print a rule's documentation (from docs/rules.md).
+    Explain {
+        /// The rule ID, e.g. tool-result-orphan.
+        rule: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files to check: .har, .jsonl (badreq's log), or a request body (.json).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// For a bare body: the request method.
+    #[arg(long, default_value = "POST")]
+    pub method: String,
+    /// For a bare body: the URL it was sent to.
+    #[arg(long, default_value = crate::check::DEFAULT_URL)]
+    pub url: String,
+    /// For a bare body: a request header, `Name: value` (repeatable). Without any,
+    /// header rules are skipped.
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    pub headers: Vec<String>,
 }
 
 /// Flags that shape the proxy; each overrides the same key in the config file.

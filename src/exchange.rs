@@ -135,6 +135,8 @@ pub struct Exchange {
     pub response: Option<ResponseRecord>,
     pub failure: Option<Failure>,
     pub timings: Timings,
+    /// Filled in by the recorder: what the diagnosis engine found.
+    pub findings: Vec<crate::diagnose::Finding>,
 }
 
 /// A CONNECT tunnel that badreq did not decrypt, or a connection that failed

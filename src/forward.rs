@@ -352,6 +352,7 @@ async fn record(
         response,
         failure,
         timings,
+        findings: Vec::new(),
     };
     proxy.send_record(Record::Exchange(Box::new(exchange)));
     drop(guard);

@@ -181,9 +181,9 @@ impl Knowledge {
 
     /// Every model id and alias, for "did you mean".
     pub fn all_model_ids(&self) -> impl Iterator<Item = &str> {
-        self.models
-            .iter()
-            .flat_map(|m| std::iter::once(m.id.as_str()).chain(m.aliases.iter().map(String::as_str)))
+        self.models.iter().flat_map(|m| {
+            std::iter::once(m.id.as_str()).chain(m.aliases.iter().map(String::as_str))
+        })
     }
 }
 
@@ -208,7 +208,11 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// The closest candidate within `max` edits, if any.
-pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>, max: usize) -> Option<&'a str> {
+pub fn closest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    max: usize,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (edit_distance(word, c), c))
@@ -228,17 +232,29 @@ mod tests {
         assert!(k.version("2026-10-21").unwrap().bearer_api_keys);
         for model in &k.models {
             if let Some(r) = &model.replacement {
-                let replacement = k.model(r).unwrap_or_else(|| panic!("{} → unknown {r}", model.id));
-                assert!(replacement.retires.is_none(), "{} → {r}, which retires too", model.id);
+                let replacement = k
+                    .model(r)
+                    .unwrap_or_else(|| panic!("{} → unknown {r}", model.id));
+                assert!(
+                    replacement.retires.is_none(),
+                    "{} → {r}, which retires too",
+                    model.id
+                );
             }
         }
-        assert!(k.endpoint("/v1/messages/batches/msgbatch_01/results").is_some());
+        assert!(
+            k.endpoint("/v1/messages/batches/msgbatch_01/results")
+                .is_some()
+        );
         assert!(k.endpoint("/v1/messages/").is_none());
     }
 
     #[test]
     fn closest_finds_near_misses() {
-        assert_eq!(closest("max_token", ["max_tokens", "model"], 2), Some("max_tokens"));
+        assert_eq!(
+            closest("max_token", ["max_tokens", "model"], 2),
+            Some("max_tokens")
+        );
         assert_eq!(closest("zzz", ["max_tokens"], 2), None);
     }
 }

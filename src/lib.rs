@@ -23,6 +23,7 @@
 //! travels over a channel to the recorder thread, which writes it to the sinks.
 //! See `docs/architecture.md`.
 
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod connect;

@@ -25,12 +25,79 @@ fn main() -> ExitCode {
     let result = match cli.command {
         None => run_proxy(config),
         Some(Command::Ca) => print_ca(&config),
+        Some(Command::Check(args)) => return run_check(&args),
+        Some(Command::Rules) => {
+            print_rules();
+            Ok(())
+        }
+        Some(Command::Explain { rule }) => return explain(&rule),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("badreq: {e}");
             ExitCode::from(1)
+        }
+    }
+}
+
+fn run_check(args: &badreq::cli::CheckArgs) -> ExitCode {
+    let mut headers = Vec::new();
+    for header in &args.headers {
+        match header.split_once(':') {
+            Some((name, value)) => headers.push((name.trim().to_owned(), value.trim().to_owned())),
+            None => {
+                eprintln!("badreq: -H {header:?}: expected `Name: value`");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let options = badreq::check::BodyOptions {
+        method: args.method.clone(),
+        url: args.url.clone(),
+        headers,
+    };
+    let mut checked = Vec::new();
+    for file in &args.files {
+        match badreq::check::check_file(file, &options) {
+            Ok(mut found) => checked.append(&mut found),
+            Err(e) => {
+                eprintln!("badreq: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    match args.format {
+        badreq::cli::Format::Json => println!("{:#}", badreq::check::report_json(&checked)),
+        badreq::cli::Format::Text => print!("{}", badreq::check::report_text(&checked)),
+    }
+    let failing = checked
+        .iter()
+        .any(|c| badreq::diagnose::has_standing(&c.findings, badreq::diagnose::Severity::Error));
+    ExitCode::from(u8::from(failing))
+}
+
+fn print_rules() {
+    for rule in badreq::diagnose::RULES {
+        println!(
+            "{:<40} {:<5} {:<9} {}",
+            rule.id,
+            rule.severity.as_str(),
+            rule.family,
+            rule.summary
+        );
+    }
+}
+
+fn explain(id: &str) -> ExitCode {
+    match badreq::diagnose::docs::section(id) {
+        Some(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        None => {
+            eprintln!("badreq: no rule `{id}`; `badreq rules` lists them");
+            ExitCode::from(2)
         }
     }
 }

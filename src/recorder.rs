@@ -30,6 +30,11 @@ pub enum Message {
 pub struct Summary {
     pub exchanges: u64,
     pub failed: u64,
+    /// Exchanges with an error finding that the API did not contradict.
+    pub diagnosed: u64,
+    pub confirmed: u64,
+    pub contradicted: u64,
+    pub unexplained: u64,
     pub tunnels: u64,
     pub connection_failures: u64,
 }
@@ -46,7 +51,11 @@ impl Recorder {
             .name("badreq-recorder".into())
             .spawn(move || {
                 let mut summary = Summary::default();
-                while let Some(Message::Record(record)) = rx.blocking_recv() {
+                while let Some(Message::Record(mut record)) = rx.blocking_recv() {
+                    if let Record::Exchange(exchange) = &mut record {
+                        let view = crate::diagnose::ExchangeView::from_exchange(exchange);
+                        exchange.findings = crate::diagnose::diagnose(&view);
+                    }
                     count(&mut summary, &record);
                     for sink in &mut sinks {
                         if let Err(e) = sink.write(&record) {
@@ -82,6 +91,17 @@ fn count(summary: &mut Summary, record: &Record) {
             summary.exchanges += 1;
             if exchange.failure.is_some() {
                 summary.failed += 1;
+            }
+            if crate::diagnose::has_standing(&exchange.findings, crate::diagnose::Severity::Error) {
+                summary.diagnosed += 1;
+            }
+            for finding in &exchange.findings {
+                match finding.status {
+                    crate::diagnose::Status::Confirmed => summary.confirmed += 1,
+                    crate::diagnose::Status::Contradicted => summary.contradicted += 1,
+                    crate::diagnose::Status::Unexplained => summary.unexplained += 1,
+                    crate::diagnose::Status::Predicted => {}
+                }
             }
         }
         Record::Connection(event) => match event.what {

@@ -28,7 +28,9 @@ impl Patch {
     }
 
     pub fn remove_header(name: &str) -> Patch {
-        Patch::RemoveHeader { name: name.to_owned() }
+        Patch::RemoveHeader {
+            name: name.to_owned(),
+        }
     }
 
     pub fn set(pointer: impl Into<String>, value: Value) -> Patch {
@@ -39,7 +41,9 @@ impl Patch {
     }
 
     pub fn remove(pointer: impl Into<String>) -> Patch {
-        Patch::Remove { pointer: pointer.into() }
+        Patch::Remove {
+            pointer: pointer.into(),
+        }
     }
 
     pub fn rename(from: impl Into<String>, to: impl Into<String>) -> Patch {
@@ -56,14 +60,20 @@ impl Patch {
             Patch::SetHeader { name, value } => {
                 let mut lines = Vec::new();
                 if let Some(old) = request.header(&name.to_ascii_lowercase()) {
-                    lines.push(format!("- {name}: {}", crate::redact::header_value(name, old)));
+                    lines.push(format!(
+                        "- {name}: {}",
+                        crate::redact::header_value(name, old)
+                    ));
                 }
                 lines.push(format!("+ {name}: {value}"));
                 lines
             }
             Patch::RemoveHeader { name } => {
                 let old = request.header(&name.to_ascii_lowercase()).unwrap_or("");
-                vec![format!("- {name}: {}", crate::redact::header_value(name, old))]
+                vec![format!(
+                    "- {name}: {}",
+                    crate::redact::header_value(name, old)
+                )]
             }
             Patch::Set { pointer, value } => {
                 let mut lines = Vec::new();
@@ -74,11 +84,21 @@ impl Patch {
                 lines
             }
             Patch::Remove { pointer } => {
-                let old = request.json.as_ref().and_then(|j| j.pointer(pointer)).map(show).unwrap_or_default();
+                let old = request
+                    .json
+                    .as_ref()
+                    .and_then(|j| j.pointer(pointer))
+                    .map(show)
+                    .unwrap_or_default();
                 vec![format!("- {pointer}: {old}")]
             }
             Patch::Rename { from, to } => {
-                let old = request.json.as_ref().and_then(|j| j.pointer(from)).map(show).unwrap_or_default();
+                let old = request
+                    .json
+                    .as_ref()
+                    .and_then(|j| j.pointer(from))
+                    .map(show)
+                    .unwrap_or_default();
                 vec![format!("- {from}: {old}"), format!("+ {to}: {old}")]
             }
         }
@@ -97,7 +117,22 @@ fn short(text: &str) -> String {
 pub fn apply(request: &RequestView, patches: &[Patch]) -> (Vec<(String, String)>, Option<Value>) {
     let mut headers = request.headers.clone();
     let mut body = request.json.clone();
-    for patch in patches {
+    // Removals go last, deepest and highest index first, so that removing one
+    // array element does not shift the pointers of the others.
+    let mut ordered: Vec<&Patch> = patches
+        .iter()
+        .filter(|p| !matches!(p, Patch::Remove { .. }))
+        .collect();
+    let mut removals: Vec<&Patch> = patches
+        .iter()
+        .filter(|p| matches!(p, Patch::Remove { .. }))
+        .collect();
+    removals.sort_by_key(|p| match p {
+        Patch::Remove { pointer } => std::cmp::Reverse(pointer_key(pointer)),
+        _ => std::cmp::Reverse(Vec::new()),
+    });
+    ordered.extend(removals);
+    for patch in ordered {
         match patch {
             Patch::SetHeader { name, value } => {
                 let name = name.to_ascii_lowercase();
@@ -127,6 +162,17 @@ pub fn apply(request: &RequestView, patches: &[Patch]) -> (Vec<(String, String)>
         }
     }
     (headers, body)
+}
+
+/// A sort key that orders `/messages/10` after `/messages/9`.
+fn pointer_key(pointer: &str) -> Vec<(u64, String)> {
+    pointer
+        .split('/')
+        .map(|s| match s.parse::<u64>() {
+            Ok(n) => (n, String::new()),
+            Err(_) => (u64::MAX, s.to_owned()),
+        })
+        .collect()
 }
 
 fn split_pointer(pointer: &str) -> Option<(&str, String)> {
@@ -168,11 +214,18 @@ fn take_pointer(root: &mut Value, pointer: &str) -> Option<Value> {
 /// Headers worth repeating in a reproduction.
 fn keep_in_curl(name: &str) -> bool {
     name.starts_with("anthropic-")
-        || matches!(name, "x-api-key" | "authorization" | "content-type" | "content-encoding" | "origin")
+        || matches!(
+            name,
+            "x-api-key" | "authorization" | "content-type" | "content-encoding" | "origin"
+        )
 }
 
 /// A redacted, ready-to-run curl command for the (corrected) request.
-pub fn curl_line(request: &RequestView, headers: &[(String, String)], body: Option<&Value>) -> String {
+pub fn curl_line(
+    request: &RequestView,
+    headers: &[(String, String)],
+    body: Option<&Value>,
+) -> String {
     let url = match (&request.scheme, &request.host) {
         (Some(scheme), Some(host)) => format!("{scheme}://{host}{}", request.path),
         _ => format!("https://api.anthropic.com{}", request.path),
@@ -192,7 +245,10 @@ pub fn curl_line(request: &RequestView, headers: &[(String, String)], body: Opti
             "authorization" if value.starts_with("Bearer ") || value.starts_with("bearer ") => {
                 "\"authorization: Bearer $ANTHROPIC_API_KEY\"".to_owned()
             }
-            _ => quote(&format!("{name}: {}", crate::redact::header_value(name, value))),
+            _ => quote(&format!(
+                "{name}: {}",
+                crate::redact::header_value(name, value)
+            )),
         };
         line.push_str(&format!(" \\\n  -H {value}"));
     }
@@ -201,7 +257,10 @@ pub fn curl_line(request: &RequestView, headers: &[(String, String)], body: Opti
         if text.len() <= 4000 {
             line.push_str(&format!(" \\\n  --data-raw {}", quote(&text)));
         } else {
-            line.push_str(&format!(" \\\n  --data-binary @request.json  # body of {} bytes", text.len()));
+            line.push_str(&format!(
+                " \\\n  --data-binary @request.json  # body of {} bytes",
+                text.len()
+            ));
         }
     }
     line
@@ -222,7 +281,10 @@ mod tests {
         let request = RequestView::new(
             "POST",
             "https://api.anthropic.com/v1/messages",
-            vec![("authorization".into(), "Bearer sk-ant-api03-secretsecretsecret".into())],
+            vec![(
+                "authorization".into(),
+                "Bearer sk-ant-api03-secretsecretsecret".into(),
+            )],
             Bytes::from(body),
             body.len() as u64,
             false,

@@ -7,6 +7,7 @@
 //! a rejection no rule explains is `unexplained`. All of it is pure code over an
 //! [`ExchangeView`], so the proxy, `badreq check` and the tests share it.
 
+pub mod docs;
 pub mod fix;
 pub mod registry;
 pub mod response;
@@ -78,7 +79,12 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(rule: &'static str, severity: Severity, location: impl Into<String>, message: impl Into<String>) -> Finding {
+    pub fn new(
+        rule: &'static str,
+        severity: Severity,
+        location: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Finding {
         Finding {
             rule,
             severity,
@@ -133,8 +139,17 @@ impl Findings {
     }
 
     /// Records a finding of the current rule, at its default severity.
-    pub fn flag(&mut self, location: impl Into<String>, message: impl Into<String>) -> &mut Finding {
-        self.list.push(Finding::new(self.current.id, self.current.severity, location, message));
+    pub fn flag(
+        &mut self,
+        location: impl Into<String>,
+        message: impl Into<String>,
+    ) -> &mut Finding {
+        self.list.push(Finding::new(
+            self.current.id,
+            self.current.severity,
+            location,
+            message,
+        ));
         self.list.last_mut().expect("just pushed")
     }
 
@@ -150,6 +165,9 @@ pub fn check_request(request: &RequestView) -> Vec<Finding> {
         return Vec::new();
     }
     for rule in RULES.iter() {
+        if !request.headers_known && matches!(rule.family, "auth" | "headers") {
+            continue;
+        }
         if let Some(check) = rule.check {
             findings.current = rule;
             check(request, &mut findings);
@@ -177,7 +195,7 @@ pub fn diagnose(exchange: &ExchangeView) -> Vec<Finding> {
         }
         _ => predicted,
     };
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     findings
 }
 

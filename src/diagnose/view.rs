@@ -28,6 +28,8 @@ pub struct RequestView {
     pub json_error: Option<std::sync::Arc<serde_json::Error>>,
     /// The day whose API the request is judged by (YYYY-MM-DD).
     pub as_of: String,
+    /// False for a bare body checked offline without `-H`: header rules stay silent.
+    pub headers_known: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -63,7 +65,8 @@ impl ExchangeView {
             exchange.request.body.bytes.clone(),
             exchange.request.body.total_len,
             // A body that did not arrive whole is judged as incomplete.
-            exchange.request.body.truncated || exchange.request.body.end != crate::tee::BodyEnd::Complete,
+            exchange.request.body.truncated
+                || exchange.request.body.end != crate::tee::BodyEnd::Complete,
             day_of(exchange.started_at),
         );
         let response = exchange.response.as_ref().map(|r| ResponseView {
@@ -79,7 +82,12 @@ impl ExchangeView {
 /// `YYYY-MM-DD` (UTC) of a point in time.
 pub fn day_of(at: std::time::SystemTime) -> String {
     let at = time::OffsetDateTime::from(at);
-    format!("{:04}-{:02}-{:02}", at.year(), u8::from(at.month()), at.day())
+    format!(
+        "{:04}-{:02}-{:02}",
+        at.year(),
+        u8::from(at.month()),
+        at.day()
+    )
 }
 
 /// Today, `YYYY-MM-DD` (UTC).
@@ -124,6 +132,7 @@ impl RequestView {
             json,
             json_error,
             as_of,
+            headers_known: true,
         }
     }
 
@@ -173,7 +182,10 @@ impl RequestView {
 
     /// Whether the request uses the beta namespace (`?beta=true` or any beta header).
     pub fn is_beta(&self) -> bool {
-        self.query.as_deref().is_some_and(|q| q.split('&').any(|p| p == "beta=true")) || !self.betas().is_empty()
+        self.query
+            .as_deref()
+            .is_some_and(|q| q.split('&').any(|p| p == "beta=true"))
+            || !self.betas().is_empty()
     }
 
     pub fn endpoint(&self) -> Option<&'static Endpoint> {
@@ -186,12 +198,17 @@ impl RequestView {
 
     /// A Messages-shaped body: /v1/messages or count_tokens, or a cloud-provider path.
     pub fn is_messages_body(&self) -> bool {
-        matches!(self.kind(), Some(EndpointKind::Messages | EndpointKind::CountTokens)) || self.is_cloud_provider_path()
+        matches!(
+            self.kind(),
+            Some(EndpointKind::Messages | EndpointKind::CountTokens)
+        ) || self.is_cloud_provider_path()
     }
 
     /// A Bedrock `InvokeModel` or Vertex AI `rawPredict` path.
     pub fn is_cloud_provider_path(&self) -> bool {
-        (self.path.starts_with("/model/") && (self.path.ends_with("/invoke") || self.path.ends_with("/invoke-with-response-stream")))
+        (self.path.starts_with("/model/")
+            && (self.path.ends_with("/invoke")
+                || self.path.ends_with("/invoke-with-response-stream")))
             || self.path.ends_with(":rawPredict")
             || self.path.ends_with(":streamRawPredict")
     }
@@ -208,7 +225,9 @@ impl RequestView {
             Some(host) if k.api.wrong_hosts.iter().any(|(h, _)| h == host) => true,
             _ => {
                 self.has_header("anthropic-version")
-                    || self.header("x-api-key").is_some_and(|k| k.trim().starts_with("sk-ant-"))
+                    || self
+                        .header("x-api-key")
+                        .is_some_and(|k| k.trim().starts_with("sk-ant-"))
                     || self.path.starts_with("/v1/messages")
                     || self.path.starts_with("/v1/complete")
                     || self.is_cloud_provider_path()
@@ -277,7 +296,11 @@ fn split_url(url: &str) -> (Option<String>, Option<String>, String, Option<Strin
         Some((p, q)) => (p.to_owned(), Some(q.to_owned())),
         None => (path_and_query.to_owned(), None),
     };
-    let path = if path.is_empty() { "/".to_owned() } else { path };
+    let path = if path.is_empty() {
+        "/".to_owned()
+    } else {
+        path
+    };
     (scheme, host, path, query)
 }
 
@@ -287,11 +310,27 @@ mod tests {
 
     #[test]
     fn splits_urls() {
-        let r = RequestView::new("post", "https://API.anthropic.com:443/v1/messages?beta=true", vec![], Bytes::new(), 0, false, today());
+        let r = RequestView::new(
+            "post",
+            "https://API.anthropic.com:443/v1/messages?beta=true",
+            vec![],
+            Bytes::new(),
+            0,
+            false,
+            today(),
+        );
         assert_eq!(r.host.as_deref(), Some("api.anthropic.com"));
         assert_eq!(r.path, "/v1/messages");
         assert!(r.is_beta());
-        let r = RequestView::new("POST", "/v1/complete", vec![], Bytes::new(), 0, false, today());
+        let r = RequestView::new(
+            "POST",
+            "/v1/complete",
+            vec![],
+            Bytes::new(),
+            0,
+            false,
+            today(),
+        );
         assert_eq!(r.host, None);
         assert_eq!(r.path, "/v1/complete");
     }

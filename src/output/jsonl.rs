@@ -94,6 +94,7 @@ fn exchange_json(exchange: &Exchange) -> Value {
             "body": body_json(&r.body),
         })),
         "failure": exchange.failure,
+        "diagnoses": exchange.findings,
         "timings_ms": {
             "connect": t.connect.map(millis),
             "tls": t.tls.map(millis),

@@ -3,6 +3,7 @@
 //! Kept apart from `tracing`, which is for debugging badreq itself: these
 //! formats are a contract, not log lines.
 
+pub mod findings;
 pub mod jsonl;
 pub mod line;
 

@@ -12,7 +12,9 @@ const API_KEY_MIN_LEN: usize = 100;
 fn bearer_token(req: &RequestView) -> Option<&str> {
     let value = req.header("authorization")?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
 }
 
 fn needs_auth(req: &RequestView) -> bool {
@@ -22,7 +24,10 @@ fn needs_auth(req: &RequestView) -> bool {
 /// The header a key of this kind belongs in, given the version sent.
 fn key_patches(req: &RequestView) -> Vec<Patch> {
     if req.bearer_api_keys() {
-        vec![Patch::set_header("authorization", "Bearer $ANTHROPIC_API_KEY")]
+        vec![Patch::set_header(
+            "authorization",
+            "Bearer $ANTHROPIC_API_KEY",
+        )]
     } else {
         vec![Patch::set_header("x-api-key", "$ANTHROPIC_API_KEY")]
     }
@@ -45,7 +50,9 @@ pub fn missing(req: &RequestView, out: &mut Findings) {
 }
 
 pub fn bearer_api_key_old_version(req: &RequestView, out: &mut Findings) {
-    let Some(token) = bearer_token(req) else { return };
+    let Some(token) = bearer_token(req) else {
+        return;
+    };
     if token.starts_with(API_KEY_PREFIX) && !req.bearer_api_keys() {
         let version = req.api_version().unwrap_or("(none)");
         out.flag(
@@ -60,7 +67,9 @@ pub fn bearer_api_key_old_version(req: &RequestView, out: &mut Findings) {
 }
 
 pub fn oauth_in_x_api_key(req: &RequestView, out: &mut Findings) {
-    let Some(key) = req.header("x-api-key") else { return };
+    let Some(key) = req.header("x-api-key") else {
+        return;
+    };
     if key.trim().starts_with(OAUTH_PREFIX) {
         out.flag("header:x-api-key", "an OAuth access token (`sk-ant-oat…`) was sent in `x-api-key`, which only takes API keys")
             .evidence(crate::redact::mask(key))
@@ -71,7 +80,9 @@ pub fn oauth_in_x_api_key(req: &RequestView, out: &mut Findings) {
 }
 
 pub fn oauth_without_beta(req: &RequestView, out: &mut Findings) {
-    let Some(token) = bearer_token(req) else { return };
+    let Some(token) = bearer_token(req) else {
+        return;
+    };
     if token.starts_with(OAUTH_PREFIX) && !req.betas().contains(&"oauth-2025-04-20") {
         out.flag("header:anthropic-beta", "an OAuth token without `anthropic-beta: oauth-2025-04-20`; the API may answer that OAuth is not supported")
             .fix("add `oauth-2025-04-20` to `anthropic-beta`, or use an API key");
@@ -89,10 +100,16 @@ fn malformed(value: &str) -> Option<&'static str> {
         Some("it contains a newline")
     } else if lower.starts_with("bearer ") {
         Some("`x-api-key` takes the bare key, without `Bearer `")
-    } else if value.starts_with('$') || value.starts_with("${") || value.starts_with('<') || lower.contains("your") && lower.contains("key") {
+    } else if value.starts_with('$')
+        || value.starts_with("${")
+        || value.starts_with('<')
+        || lower.contains("your") && lower.contains("key")
+    {
         Some("it is a placeholder, not a key (an unexpanded variable or template text)")
     } else if value.starts_with("sk-") && !value.starts_with("sk-ant-") {
-        Some("it is not an Anthropic key (Anthropic keys start with `sk-ant-`; `sk-…`/`sk-proj-…` are OpenAI's)")
+        Some(
+            "it is not an Anthropic key (Anthropic keys start with `sk-ant-`; `sk-…`/`sk-proj-…` are OpenAI's)",
+        )
     } else {
         None
     }
@@ -101,7 +118,10 @@ fn malformed(value: &str) -> Option<&'static str> {
 pub fn key_malformed(req: &RequestView, out: &mut Findings) {
     let candidates = [
         ("x-api-key", req.header("x-api-key")),
-        ("authorization", bearer_token(req).map(|_| req.header("authorization").unwrap_or(""))),
+        (
+            "authorization",
+            bearer_token(req).map(|_| req.header("authorization").unwrap_or("")),
+        ),
     ];
     for (name, value) in candidates {
         let Some(value) = value else { continue };
@@ -120,8 +140,11 @@ pub fn key_malformed(req: &RequestView, out: &mut Findings) {
 
 pub fn key_truncated(req: &RequestView, out: &mut Findings) {
     let key = req.header("x-api-key").or_else(|| bearer_token(req));
-    let Some(key) = key.map(str::trim) else { return };
-    let redacted = key.contains("REDACTED") || key.contains("...") || key.contains('…') || key.contains("xxx");
+    let Some(key) = key.map(str::trim) else {
+        return;
+    };
+    let redacted =
+        key.contains("REDACTED") || key.contains("...") || key.contains('…') || key.contains("xxx");
     if key.starts_with("sk-ant-api03-") && key.len() < API_KEY_MIN_LEN && !redacted {
         out.flag("header:x-api-key", format!("the API key is {} characters; keys are about 108, so it was probably cut off", key.len()))
             .evidence(crate::redact::mask(key))
@@ -135,8 +158,11 @@ pub fn admin_key(req: &RequestView, out: &mut Findings) {
         && req.kind() != Some(crate::knowledge::EndpointKind::Admin)
         && req.endpoint().is_some()
     {
-        out.flag("header:x-api-key", "an Admin API key (`sk-ant-admin…`) only works on /v1/organizations/… endpoints")
-            .fix("use a regular API key (`sk-ant-api03-…`) for this endpoint");
+        out.flag(
+            "header:x-api-key",
+            "an Admin API key (`sk-ant-admin…`) only works on /v1/organizations/… endpoints",
+        )
+        .fix("use a regular API key (`sk-ant-api03-…`) for this endpoint");
     }
 }
 

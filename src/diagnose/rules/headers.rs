@@ -5,7 +5,9 @@ use crate::diagnose::{Findings, Patch};
 use crate::knowledge::{EndpointKind, closest, knowledge};
 
 fn is_native_api_call(req: &RequestView) -> bool {
-    req.endpoint().is_some_and(|e| e.kind != EndpointKind::OpenaiCompat) && !req.is_cloud_provider_path()
+    req.endpoint()
+        .is_some_and(|e| e.kind != EndpointKind::OpenaiCompat)
+        && !req.is_cloud_provider_path()
 }
 
 pub fn version_missing(req: &RequestView, out: &mut Findings) {
@@ -15,26 +17,43 @@ pub fn version_missing(req: &RequestView, out: &mut Findings) {
     let bearer_key = req
         .header("authorization")
         .is_some_and(|v| v.contains("sk-ant-api"));
-    let version = if bearer_key { "2026-10-21" } else { "2023-06-01" };
-    out.flag("header:anthropic-version", "the required `anthropic-version` header is missing")
-        .fix(format!("send `anthropic-version: {version}`"))
-        .patch(Patch::set_header("anthropic-version", version));
+    let version = if bearer_key {
+        "2026-10-21"
+    } else {
+        "2023-06-01"
+    };
+    out.flag(
+        "header:anthropic-version",
+        "the required `anthropic-version` header is missing",
+    )
+    .fix(format!("send `anthropic-version: {version}`"))
+    .patch(Patch::set_header("anthropic-version", version));
 }
 
 pub fn version_unknown(req: &RequestView, out: &mut Findings) {
-    let Some(raw) = req.header("anthropic-version") else { return };
+    let Some(raw) = req.header("anthropic-version") else {
+        return;
+    };
     let k = knowledge();
     if k.version(raw).is_some() {
         return;
     }
     let values = k.versions.iter().map(|v| v.value.as_str());
-    let meant = k.version(raw.trim()).map(|v| v.value.as_str()).or_else(|| closest(raw.trim(), values, 3));
+    let meant = k
+        .version(raw.trim())
+        .map(|v| v.value.as_str())
+        .or_else(|| closest(raw.trim(), values, 3));
     let finding = out
-        .flag("header:anthropic-version", format!("`{raw}` is not an API version"))
+        .flag(
+            "header:anthropic-version",
+            format!("`{raw}` is not an API version"),
+        )
         .evidence(raw);
     match meant {
         Some(meant) => {
-            finding.fix(format!("send `anthropic-version: {meant}`")).patch(Patch::set_header("anthropic-version", meant));
+            finding
+                .fix(format!("send `anthropic-version: {meant}`"))
+                .patch(Patch::set_header("anthropic-version", meant));
         }
         None => {
             finding.fix("send `anthropic-version: 2023-06-01` (x-api-key clients) or `2026-10-21` (current SDKs)");
@@ -43,13 +62,24 @@ pub fn version_unknown(req: &RequestView, out: &mut Findings) {
 }
 
 pub fn content_type(req: &RequestView, out: &mut Findings) {
-    if req.method != "POST" || req.body_size == 0 || !req.is_messages_body() && req.kind() != Some(EndpointKind::Complete) {
+    if req.method != "POST"
+        || req.body_size == 0
+        || !req.is_messages_body() && req.kind() != Some(EndpointKind::Complete)
+    {
         return;
     }
-    let value = req.header("content-type").unwrap_or("");
-    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    // A missing content-type is left alone: what the API does then is unconfirmed.
+    let Some(value) = req.header("content-type") else {
+        return;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     if essence != "application/json" {
-        let shown = if value.is_empty() { "(none)" } else { value };
+        let shown = value;
         out.flag("header:content-type", format!("the body is sent as `{shown}`; the API expects `application/json`"))
             .evidence(shown)
             .fix("send `content-type: application/json` (curl's -d sends form encoding unless told otherwise)")
@@ -62,21 +92,39 @@ pub fn beta_unknown(req: &RequestView, out: &mut Findings) {
     for (name, value) in req.headers.iter().filter(|(n, _)| n == "anthropic-beta") {
         let _ = name;
         if value.trim().is_empty() {
-            out.flag("header:anthropic-beta", "`anthropic-beta` is empty; the API rejects an empty value")
-                .fix("remove the header or name a beta")
-                .patch(Patch::remove_header("anthropic-beta"));
+            out.flag(
+                "header:anthropic-beta",
+                "`anthropic-beta` is empty; the API rejects an empty value",
+            )
+            .fix("remove the header or name a beta")
+            .patch(Patch::remove_header("anthropic-beta"));
             continue;
         }
-        let names: Vec<&str> = value.split(',').map(str::trim).filter(|b| !b.is_empty()).collect();
-        let unknown: Vec<&str> = names.iter().copied().filter(|b| !k.beta_known(b) && !b.contains([';', ' '])).collect();
+        let names: Vec<&str> = value
+            .split(',')
+            .map(str::trim)
+            .filter(|b| !b.is_empty())
+            .collect();
+        let unknown: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|b| !k.beta_known(b) && !b.contains([';', ' ']))
+            .collect();
         if unknown.is_empty() {
             continue;
         }
         let suggestions: Vec<String> = unknown
             .iter()
-            .filter_map(|b| closest(b, k.betas.known.iter().map(String::as_str), 3).map(|m| format!("`{b}` → `{m}`")))
+            .filter_map(|b| {
+                closest(b, k.betas.known.iter().map(String::as_str), 3)
+                    .map(|m| format!("`{b}` → `{m}`"))
+            })
             .collect();
-        let kept: Vec<&str> = names.iter().copied().filter(|b| !unknown.contains(b)).collect();
+        let kept: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|b| !unknown.contains(b))
+            .collect();
         let finding = out
             .flag("header:anthropic-beta", format!("unknown or expired beta name(s): {}", unknown.join(", ")))
             .evidence(value)
@@ -95,7 +143,10 @@ pub fn beta_unknown(req: &RequestView, out: &mut Findings) {
 
 pub fn beta_malformed(req: &RequestView, out: &mut Findings) {
     for (_, value) in req.headers.iter().filter(|(n, _)| n == "anthropic-beta") {
-        let bad_separator = value.contains(';') || value.split(',').any(|b| b.trim().contains(char::is_whitespace));
+        let bad_separator = value.contains(';')
+            || value
+                .split(',')
+                .any(|b| b.trim().contains(char::is_whitespace));
         let quoted = value.contains(['"', '[', ']']);
         if bad_separator || quoted {
             let fixed: Vec<String> = value
@@ -104,18 +155,27 @@ pub fn beta_malformed(req: &RequestView, out: &mut Findings) {
                 .filter(|b| !b.is_empty())
                 .map(str::to_owned)
                 .collect();
-            out.flag("header:anthropic-beta", "`anthropic-beta` must be a comma-separated list of bare names")
-                .evidence(value)
-                .fix(format!("send `anthropic-beta: {}`", fixed.join(",")))
-                .patch(Patch::set_header("anthropic-beta", &fixed.join(",")));
+            out.flag(
+                "header:anthropic-beta",
+                "`anthropic-beta` must be a comma-separated list of bare names",
+            )
+            .evidence(value)
+            .fix(format!("send `anthropic-beta: {}`", fixed.join(",")))
+            .patch(Patch::set_header("anthropic-beta", &fixed.join(",")));
         }
     }
 }
 
 pub fn content_length_mismatch(req: &RequestView, out: &mut Findings) {
-    let Some(declared) = req.header("content-length") else { return };
+    let Some(declared) = req.header("content-length") else {
+        return;
+    };
     let Ok(declared) = declared.trim().parse::<u64>() else {
-        out.flag("header:content-length", format!("`content-length: {declared}` is not a number")).evidence(declared);
+        out.flag(
+            "header:content-length",
+            format!("`content-length: {declared}` is not a number"),
+        )
+        .evidence(declared);
         return;
     };
     if declared != req.body_size && !req.body_truncated {

@@ -17,13 +17,21 @@ fn at_field(i: usize, field: &str) -> String {
 }
 
 fn at_block(i: usize, j: usize) -> String {
-    pointer(["messages".to_string(), i.to_string(), "content".into(), j.to_string()])
+    pointer([
+        "messages".to_string(),
+        i.to_string(),
+        "content".into(),
+        j.to_string(),
+    ])
 }
 
 pub fn empty(req: &RequestView, out: &mut Findings) {
     if req.messages().is_some_and(|m| m.is_empty()) {
-        out.flag("/messages", "`messages` is empty; a request needs at least one user message")
-            .fix("add {\"role\": \"user\", \"content\": \"...\"}");
+        out.flag(
+            "/messages",
+            "`messages` is empty; a request needs at least one user message",
+        )
+        .fix("add {\"role\": \"user\", \"content\": \"...\"}");
     }
 }
 
@@ -39,18 +47,24 @@ fn role_advice(role: &str) -> &'static str {
 }
 
 pub fn unknown_role(req: &RequestView, out: &mut Findings) {
-    let Some(messages) = req.messages() else { return };
+    let Some(messages) = req.messages() else {
+        return;
+    };
     for (i, message) in messages.iter().enumerate() {
         match message.get("role") {
             Some(Value::String(r)) if matches!(r.as_str(), "user" | "assistant" | "system") => {}
             Some(value) => {
                 let shown = value.as_str().unwrap_or("(not a string)");
-                out.flag(at_field(i, "role"), format!("role `{shown}` is not a Messages API role"))
-                    .evidence(super::show(value))
-                    .fix(role_advice(shown));
+                out.flag(
+                    at_field(i, "role"),
+                    format!("role `{shown}` is not a Messages API role"),
+                )
+                .evidence(super::show(value))
+                .fix(role_advice(shown));
             }
             None => {
-                out.flag(at_field(i, "role"), "the message has no `role`").fix("add `role`: `user` or `assistant`");
+                out.flag(at_field(i, "role"), "the message has no `role`")
+                    .fix("add `role`: `user` or `assistant`");
             }
         }
     }
@@ -60,16 +74,20 @@ pub fn system_role(req: &RequestView, out: &mut Findings) {
     if req.as_of.as_str() >= knowledge().changes.system_role_accepted.as_str() {
         return;
     }
-    let Some(messages) = req.messages() else { return };
+    let Some(messages) = req.messages() else {
+        return;
+    };
     for (i, message) in messages.iter().enumerate() {
         if role(message) == Some("system") {
             let finding = out
-                .flag(at_field(i, "role"), format!("a `system` message inside `messages`; the API of {} only takes a top-level `system`", req.as_of))
+                .flag(at_field(i, "role"), "a `system` message inside `messages`; before 2026-05-28 the API took only a top-level `system`")
                 .fix("move its text to the top-level `system` field (accepted inside `messages` since 2026-05-28)");
             if i == 0
                 && let Some(text) = message.get("content")
             {
-                finding.patch(Patch::set("/system", text.clone())).patch(Patch::remove("/messages/0"));
+                finding
+                    .patch(Patch::set("/system", text.clone()))
+                    .patch(Patch::remove("/messages/0"));
             }
         }
     }
@@ -79,22 +97,29 @@ pub fn consecutive_same_role(req: &RequestView, out: &mut Findings) {
     if req.as_of.as_str() >= knowledge().changes.consecutive_roles_merged.as_str() {
         return;
     }
-    let Some(messages) = req.messages() else { return };
+    let Some(messages) = req.messages() else {
+        return;
+    };
     for i in 1..messages.len() {
         let (prev, this) = (role(&messages[i - 1]), role(&messages[i]));
         if prev == this && matches!(this, Some("user" | "assistant")) {
             let r = this.unwrap_or("");
-            out.flag(at(i), format!("two `{r}` messages in a row; the API of {} requires alternating roles", req.as_of))
+            out.flag(at(i), format!("two `{r}` messages in a row; before 2024-10-22 the API required alternating roles"))
                 .fix("merge consecutive same-role messages (merged automatically since 2024-10-22)");
         }
     }
 }
 
 pub fn first_not_user(req: &RequestView, out: &mut Findings) {
-    let Some(first) = req.messages().and_then(|m| m.first()) else { return };
+    let Some(first) = req.messages().and_then(|m| m.first()) else {
+        return;
+    };
     if role(first) == Some("assistant") {
-        out.flag("/messages/0/role", "the conversation starts with an `assistant` message")
-            .fix("start with a `user` message (drop or move the greeting into `system`)");
+        out.flag(
+            "/messages/0/role",
+            "the conversation starts with an `assistant` message",
+        )
+        .fix("start with a `user` message (drop or move the greeting into `system`)");
     }
 }
 
@@ -108,7 +133,9 @@ fn is_empty_content(content: Option<&Value>) -> bool {
 }
 
 pub fn empty_content(req: &RequestView, out: &mut Findings) {
-    let Some(messages) = req.messages() else { return };
+    let Some(messages) = req.messages() else {
+        return;
+    };
     let last = messages.len().saturating_sub(1);
     for (i, message) in messages.iter().enumerate() {
         let final_assistant = i == last && role(message) == Some("assistant");
@@ -116,9 +143,19 @@ pub fn empty_content(req: &RequestView, out: &mut Findings) {
             continue;
         }
         if is_empty_content(message.get("content")) {
-            out.flag(at_field(i, "content"), format!("message {i} has empty content; only a final assistant message may be empty"))
-                .evidence(message.get("content").map(super::show).unwrap_or_else(|| "(missing)".into()))
-                .fix("drop the empty message, or give it content");
+            out.flag(
+                at_field(i, "content"),
+                format!(
+                    "message {i} has empty content; only a final assistant message may be empty"
+                ),
+            )
+            .evidence(
+                message
+                    .get("content")
+                    .map(super::show)
+                    .unwrap_or_else(|| "(missing)".into()),
+            )
+            .fix("drop the empty message, or give it content");
         }
     }
 }
@@ -126,18 +163,26 @@ pub fn empty_content(req: &RequestView, out: &mut Findings) {
 pub fn empty_text_block(req: &RequestView, out: &mut Findings) {
     if let Some(messages) = req.messages() {
         for (location, _, block) in super::all_blocks(messages) {
-            if block_type(block) == Some("text") && block.get("text").and_then(Value::as_str) == Some("") {
+            if block_type(block) == Some("text")
+                && block.get("text").and_then(Value::as_str) == Some("")
+            {
                 out.flag(location.clone(), "an empty text block (`\"text\": \"\"`)")
                     .fix("drop empty text blocks (often left next to tool_use when replaying a response)")
                     .patch(Patch::remove(location));
             }
         }
     }
-    if let Some(system) = req.messages_body().and_then(|b| b.get("system")).and_then(Value::as_array) {
+    if let Some(system) = req
+        .messages_body()
+        .and_then(|b| b.get("system"))
+        .and_then(Value::as_array)
+    {
         for (j, block) in system.iter().enumerate() {
             if block.get("text").and_then(Value::as_str) == Some("") {
                 let location = pointer(["system".to_string(), j.to_string()]);
-                out.flag(location.clone(), "an empty text block in `system`").fix("drop it").patch(Patch::remove(location));
+                out.flag(location.clone(), "an empty text block in `system`")
+                    .fix("drop it")
+                    .patch(Patch::remove(location));
             }
         }
     }
@@ -153,11 +198,18 @@ pub fn whitespace_text(req: &RequestView, out: &mut Findings) {
             if let Some(text) = message.get("content").and_then(Value::as_str)
                 && blank(text)
             {
-                out.flag(at_field(i, "content"), "the message's text is only whitespace").evidence(format!("{text:?}"));
+                out.flag(
+                    at_field(i, "content"),
+                    "the message's text is only whitespace",
+                )
+                .evidence(format!("{text:?}"));
             }
             for (j, block) in blocks(message).into_iter().flatten().enumerate() {
-                if block_type(block) == Some("text") && block.get("text").and_then(Value::as_str).is_some_and(blank) {
-                    out.flag(at_block(i, j), "a text block made only of whitespace").fix("drop it or give it text");
+                if block_type(block) == Some("text")
+                    && block.get("text").and_then(Value::as_str).is_some_and(blank)
+                {
+                    out.flag(at_block(i, j), "a text block made only of whitespace")
+                        .fix("drop it or give it text");
                 }
             }
         }
@@ -167,13 +219,19 @@ pub fn whitespace_text(req: &RequestView, out: &mut Findings) {
             Value::Array(list) => list
                 .iter()
                 .enumerate()
-                .filter_map(|(j, b)| Some((pointer(["system".to_string(), j.to_string()]), b.get("text")?.as_str()?)))
+                .filter_map(|(j, b)| {
+                    Some((
+                        pointer(["system".to_string(), j.to_string()]),
+                        b.get("text")?.as_str()?,
+                    ))
+                })
                 .collect(),
             _ => Vec::new(),
         };
         for (location, text) in blocks {
             if blank(text) {
-                out.flag(location, "a `system` text block made only of whitespace").fix("drop it");
+                out.flag(location, "a `system` text block made only of whitespace")
+                    .fix("drop it");
             }
         }
     }
@@ -187,26 +245,52 @@ fn prefill(req: &RequestView) -> Option<(usize, &Value)> {
 }
 
 pub fn prefill_trailing_whitespace(req: &RequestView, out: &mut Findings) {
-    let Some((i, message)) = prefill(req) else { return };
+    let Some((i, message)) = prefill(req) else {
+        return;
+    };
     let ends_blank = |s: &str| s.ends_with(char::is_whitespace);
     match message.get("content") {
         Some(Value::String(text)) if ends_blank(text) && !text.trim().is_empty() => {
-            out.flag(at_field(i, "content"), "the final assistant message (prefill) ends with whitespace")
-                .evidence(format!("…{:?}", text.chars().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect::<String>()))
-                .fix("strip trailing spaces and newlines from the prefill")
-                .patch(Patch::set(at_field(i, "content"), Value::from(text.trim_end())));
+            out.flag(
+                at_field(i, "content"),
+                "the final assistant message (prefill) ends with whitespace",
+            )
+            .evidence(format!(
+                "…{:?}",
+                text.chars()
+                    .rev()
+                    .take(20)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect::<String>()
+            ))
+            .fix("strip trailing spaces and newlines from the prefill")
+            .patch(Patch::set(
+                at_field(i, "content"),
+                Value::from(text.trim_end()),
+            ));
         }
         Some(Value::Array(list)) => {
-            if let Some((j, block)) = list.iter().enumerate().last()
+            if let Some((j, block)) = list.iter().enumerate().next_back()
                 && block_type(block) == Some("text")
                 && let Some(text) = block.get("text").and_then(Value::as_str)
                 && ends_blank(text)
                 && !text.trim().is_empty()
             {
-                let location = pointer(["messages".to_string(), i.to_string(), "content".into(), j.to_string(), "text".into()]);
-                out.flag(at_block(i, j), "the final assistant message (prefill) ends with whitespace")
-                    .fix("strip trailing spaces and newlines from the prefill")
-                    .patch(Patch::set(location, Value::from(text.trim_end())));
+                let location = pointer([
+                    "messages".to_string(),
+                    i.to_string(),
+                    "content".into(),
+                    j.to_string(),
+                    "text".into(),
+                ]);
+                out.flag(
+                    at_block(i, j),
+                    "the final assistant message (prefill) ends with whitespace",
+                )
+                .fix("strip trailing spaces and newlines from the prefill")
+                .patch(Patch::set(location, Value::from(text.trim_end())));
             }
         }
         _ => {}
@@ -214,7 +298,9 @@ pub fn prefill_trailing_whitespace(req: &RequestView, out: &mut Findings) {
 }
 
 pub fn prefill_unsupported(req: &RequestView, out: &mut Findings) {
-    let Some((i, message)) = prefill(req) else { return };
+    let Some((i, message)) = prefill(req) else {
+        return;
+    };
     let Some(model) = req.model() else { return };
     // A final assistant turn of tool_use/thinking blocks is a different fault.
     let text_prefill = match message.get("content") {
@@ -230,16 +316,29 @@ pub fn prefill_unsupported(req: &RequestView, out: &mut Findings) {
 }
 
 pub fn extra_message_field(req: &RequestView, out: &mut Findings) {
-    let Some(messages) = req.messages() else { return };
+    let Some(messages) = req.messages() else {
+        return;
+    };
     for (i, message) in messages.iter().enumerate() {
         let Some(map) = message.as_object() else {
-            out.flag(at(i), "a message must be an object with `role` and `content`").evidence(super::show(message));
+            out.flag(
+                at(i),
+                "a message must be an object with `role` and `content`",
+            )
+            .evidence(super::show(message));
             continue;
         };
-        for key in map.keys().filter(|k| !matches!(k.as_str(), "role" | "content")) {
+        for key in map
+            .keys()
+            .filter(|k| !matches!(k.as_str(), "role" | "content"))
+        {
             let advice = match key.as_str() {
-                "tool_calls" | "function_call" => "tool calls are `tool_use` blocks inside the assistant's `content`",
-                "tool_call_id" => "tool results are `tool_result` blocks with `tool_use_id`, inside a user message",
+                "tool_calls" | "function_call" => {
+                    "tool calls are `tool_use` blocks inside the assistant's `content`"
+                }
+                "tool_call_id" => {
+                    "tool results are `tool_result` blocks with `tool_use_id`, inside a user message"
+                }
                 "name" => "messages have no `name`; put speaker names in the text",
                 _ => "a message has only `role` and `content`",
             };
@@ -254,25 +353,33 @@ pub fn unknown_block_type(req: &RequestView, out: &mut Findings) {
     if req.is_beta() {
         return;
     }
-    let Some(messages) = req.messages() else { return };
+    let Some(messages) = req.messages() else {
+        return;
+    };
     let known = &knowledge().content.blocks;
     for (location, _, block) in super::all_blocks(messages) {
         let Some(kind) = block_type(block) else {
-            out.flag(location, "a content block without `type`").evidence(super::show(block));
+            out.flag(location, "a content block without `type`")
+                .evidence(super::show(block));
             continue;
         };
         if kind == "image_url" || known.iter().any(|k| k == kind) {
             continue;
         }
         let advice = match kind {
-            "input_text" | "output_text" => "use `{\"type\": \"text\", \"text\": ...}` (OpenAI Responses shape)",
+            "input_text" | "output_text" => {
+                "use `{\"type\": \"text\", \"text\": ...}` (OpenAI Responses shape)"
+            }
             "input_image" => "use an `image` block with a `source`",
             "function" | "function_call" => "use a `tool_use` block",
             _ => "see the block types in docs/rules.md#messages-unknown-block-type",
         };
-        out.flag(pointer_child(&location, "type"), format!("`{kind}` is not a content block type"))
-            .evidence(kind)
-            .fix(advice);
+        out.flag(
+            pointer_child(&location, "type"),
+            format!("`{kind}` is not a content block type"),
+        )
+        .evidence(kind)
+        .fix(advice);
     }
 }
 
@@ -281,14 +388,25 @@ fn pointer_child(base: &str, child: &str) -> String {
 }
 
 pub fn openai_image_url(req: &RequestView, out: &mut Findings) {
-    let Some(messages) = req.messages() else { return };
+    let Some(messages) = req.messages() else {
+        return;
+    };
     for (location, _, block) in super::all_blocks(messages) {
         if block_type(block) != Some("image_url") {
             continue;
         }
-        let url = block.pointer("/image_url/url").or_else(|| block.get("image_url")).and_then(Value::as_str).unwrap_or("");
-        let converted = match url.strip_prefix("data:").and_then(|rest| rest.split_once(";base64,")) {
-            Some((media_type, data)) => serde_json::json!({"type": "image", "source": {"type": "base64", "media_type": media_type, "data": data}}),
+        let url = block
+            .pointer("/image_url/url")
+            .or_else(|| block.get("image_url"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let converted = match url
+            .strip_prefix("data:")
+            .and_then(|rest| rest.split_once(";base64,"))
+        {
+            Some((media_type, data)) => {
+                serde_json::json!({"type": "image", "source": {"type": "base64", "media_type": media_type, "data": data}})
+            }
             None => serde_json::json!({"type": "image", "source": {"type": "url", "url": url}}),
         };
         out.flag(location.clone(), "`image_url` is OpenAI's image block; the Messages API uses `image` with a `source`")
@@ -298,11 +416,16 @@ pub fn openai_image_url(req: &RequestView, out: &mut Findings) {
 }
 
 pub fn assistant_document_2026(req: &RequestView, out: &mut Findings) {
-    let rejected = req.api_version().and_then(|v| knowledge().version(v)).is_some_and(|v| v.assistant_documents_rejected);
+    let rejected = req
+        .api_version()
+        .and_then(|v| knowledge().version(v))
+        .is_some_and(|v| v.assistant_documents_rejected);
     if !rejected {
         return;
     }
-    let Some(messages) = req.messages() else { return };
+    let Some(messages) = req.messages() else {
+        return;
+    };
     for (i, message) in messages.iter().enumerate() {
         if role(message) != Some("assistant") {
             continue;
@@ -317,18 +440,34 @@ pub fn assistant_document_2026(req: &RequestView, out: &mut Findings) {
 }
 
 pub fn user_text_citations_2026(req: &RequestView, out: &mut Findings) {
-    let rejected = req.api_version().and_then(|v| knowledge().version(v)).is_some_and(|v| v.assistant_documents_rejected);
+    let rejected = req
+        .api_version()
+        .and_then(|v| knowledge().version(v))
+        .is_some_and(|v| v.assistant_documents_rejected);
     if !rejected {
         return;
     }
-    let Some(messages) = req.messages() else { return };
+    let Some(messages) = req.messages() else {
+        return;
+    };
     for (i, message) in messages.iter().enumerate() {
         if role(message) != Some("user") {
             continue;
         }
         for (j, block) in blocks(message).into_iter().flatten().enumerate() {
-            if block_type(block) == Some("text") && block.get("citations").and_then(Value::as_array).is_some_and(|c| !c.is_empty()) {
-                let location = pointer(["messages".to_string(), i.to_string(), "content".into(), j.to_string(), "citations".into()]);
+            if block_type(block) == Some("text")
+                && block
+                    .get("citations")
+                    .and_then(Value::as_array)
+                    .is_some_and(|c| !c.is_empty())
+            {
+                let location = pointer([
+                    "messages".to_string(),
+                    i.to_string(),
+                    "content".into(),
+                    j.to_string(),
+                    "citations".into(),
+                ]);
                 out.flag(location.clone(), "a user text block with `citations` is rejected under anthropic-version 2026-10-21")
                     .fix("drop `citations` from user text blocks (they belong to assistant output)")
                     .patch(Patch::remove(location));

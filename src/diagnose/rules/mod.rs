@@ -50,15 +50,33 @@ pub fn block_type(block: &Value) -> Option<&str> {
 pub fn all_blocks(messages: &[Value]) -> Vec<(String, usize, &Value)> {
     let mut out = Vec::new();
     for (i, message) in messages.iter().enumerate() {
-        let Some(list) = blocks(message) else { continue };
+        let Some(list) = blocks(message) else {
+            continue;
+        };
         for (j, block) in list.iter().enumerate() {
-            out.push((pointer(["messages".to_string(), i.to_string(), "content".into(), j.to_string()]), i, block));
+            out.push((
+                pointer([
+                    "messages".to_string(),
+                    i.to_string(),
+                    "content".into(),
+                    j.to_string(),
+                ]),
+                i,
+                block,
+            ));
             if block_type(block) == Some("tool_result")
                 && let Some(inner) = block.get("content").and_then(Value::as_array)
             {
                 for (k, nested) in inner.iter().enumerate() {
                     out.push((
-                        pointer(["messages".to_string(), i.to_string(), "content".into(), j.to_string(), "content".into(), k.to_string()]),
+                        pointer([
+                            "messages".to_string(),
+                            i.to_string(),
+                            "content".into(),
+                            j.to_string(),
+                            "content".into(),
+                            k.to_string(),
+                        ]),
                         i,
                         nested,
                     ));

@@ -26,24 +26,39 @@ fn is_custom(tool: &Value) -> bool {
 fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= knowledge().api.tool_name_max_len
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 pub fn invalid_name(req: &RequestView, out: &mut Findings) {
     let Some(tools) = tools(req) else { return };
     for (i, tool) in tools.iter().enumerate().filter(|(_, t)| is_custom(t)) {
-        let Some(name) = tool.get("name").and_then(Value::as_str) else { continue };
+        let Some(name) = tool.get("name").and_then(Value::as_str) else {
+            continue;
+        };
         if !valid_name(name) {
             let fixed: String = name
                 .chars()
-                .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
                 .take(knowledge().api.tool_name_max_len)
                 .collect();
             let location = pointer(["tools".to_string(), i.to_string(), "name".into()]);
-            out.flag(location.clone(), format!("tool name `{name}` must match ^[a-zA-Z0-9_-]{{1,64}}$"))
-                .evidence(name)
-                .fix(format!("rename it, e.g. `{fixed}`, and map the name back when the tool is called"))
-                .patch(Patch::set(location, Value::from(fixed)));
+            out.flag(
+                location.clone(),
+                format!("tool name `{name}` must match ^[a-zA-Z0-9_-]{{1,64}}$"),
+            )
+            .evidence(name)
+            .fix(format!(
+                "rename it, e.g. `{fixed}`, and map the name back when the tool is called"
+            ))
+            .patch(Patch::set(location, Value::from(fixed)));
         }
     }
 }
@@ -52,12 +67,17 @@ pub fn duplicate_name(req: &RequestView, out: &mut Findings) {
     let Some(tools) = tools(req) else { return };
     let mut seen = HashMap::new();
     for (i, tool) in tools.iter().enumerate() {
-        let Some(name) = tool.get("name").and_then(Value::as_str) else { continue };
+        let Some(name) = tool.get("name").and_then(Value::as_str) else {
+            continue;
+        };
         if let Some(first) = seen.insert(name, i) {
-            out.flag(pointer(["tools".to_string(), i.to_string(), "name".into()]), format!("tool name `{name}` is used twice (tools {first} and {i})"))
-                .evidence(name)
-                .fix("tool names must be unique: drop the duplicate or rename it")
-                .patch(Patch::remove(pointer(["tools".to_string(), i.to_string()])));
+            out.flag(
+                pointer(["tools".to_string(), i.to_string(), "name".into()]),
+                format!("tool name `{name}` is used twice (tools {first} and {i})"),
+            )
+            .evidence(name)
+            .fix("tool names must be unique: drop the duplicate or rename it")
+            .patch(Patch::remove(pointer(["tools".to_string(), i.to_string()])));
             seen.insert(name, first);
         }
     }
@@ -76,7 +96,10 @@ pub fn input_schema_invalid(req: &RequestView, out: &mut Findings) {
                 if let Some(parameters) = tool.get("parameters") {
                     finding
                         .fix("rename `parameters` to `input_schema` (OpenAI's name)")
-                        .patch(Patch::rename(pointer(["tools".to_string(), i.to_string(), "parameters".into()]), base.clone()));
+                        .patch(Patch::rename(
+                            pointer(["tools".to_string(), i.to_string(), "parameters".into()]),
+                            base.clone(),
+                        ));
                     let _ = parameters;
                 } else {
                     finding.fix("add {\"type\": \"object\", \"properties\": {...}}");
@@ -85,13 +108,19 @@ pub fn input_schema_invalid(req: &RequestView, out: &mut Findings) {
             Some(schema) => match schema.get("type") {
                 Some(Value::String(t)) if t == "object" => {}
                 Some(other) => {
-                    out.flag(format!("{base}/type"), format!("`input_schema.type` must be \"object\", not {other}"))
-                        .patch(Patch::set(format!("{base}/type"), Value::from("object")));
+                    out.flag(
+                        format!("{base}/type"),
+                        format!("`input_schema.type` must be \"object\", not {other}"),
+                    )
+                    .patch(Patch::set(format!("{base}/type"), Value::from("object")));
                 }
                 None => {
-                    out.flag(format!("{base}/type"), "`input_schema` lacks `\"type\": \"object\"`")
-                        .fix("add \"type\": \"object\" at the top of the schema")
-                        .patch(Patch::set(format!("{base}/type"), Value::from("object")));
+                    out.flag(
+                        format!("{base}/type"),
+                        "`input_schema` lacks `\"type\": \"object\"`",
+                    )
+                    .fix("add \"type\": \"object\" at the top of the schema")
+                    .patch(Patch::set(format!("{base}/type"), Value::from("object")));
                 }
             },
         }
@@ -101,7 +130,9 @@ pub fn input_schema_invalid(req: &RequestView, out: &mut Findings) {
 pub fn openai_function_shape(req: &RequestView, out: &mut Findings) {
     let Some(tools) = tools(req) else { return };
     for (i, tool) in tools.iter().enumerate() {
-        let Some(function) = tool.get("function") else { continue };
+        let Some(function) = tool.get("function") else {
+            continue;
+        };
         let mut converted = serde_json::json!({
             "name": function.get("name").cloned().unwrap_or(Value::Null),
             "input_schema": function.get("parameters").cloned().unwrap_or(serde_json::json!({"type": "object"})),
@@ -110,9 +141,12 @@ pub fn openai_function_shape(req: &RequestView, out: &mut Findings) {
             converted["description"] = description.clone();
         }
         let location = pointer(["tools".to_string(), i.to_string()]);
-        out.flag(location.clone(), "an OpenAI-style tool ({type: function, function: {...}})")
-            .fix("declare tools as {name, description, input_schema}")
-            .patch(Patch::set(location, converted));
+        out.flag(
+            location.clone(),
+            "an OpenAI-style tool ({type: function, function: {...}})",
+        )
+        .fix("declare tools as {name, description, input_schema}")
+        .patch(Patch::set(location, converted));
     }
 }
 
@@ -127,33 +161,60 @@ fn tool_use_ids(message: &Value) -> Vec<&str> {
 }
 
 pub fn result_orphan(req: &RequestView, out: &mut Findings) {
-    let Some(messages) = req.messages() else { return };
+    let Some(messages) = req.messages() else {
+        return;
+    };
     for (i, message) in messages.iter().enumerate() {
         if role(message) != Some("user") {
             continue;
         }
         let previous: HashSet<&str> = match i.checked_sub(1).map(|p| &messages[p]) {
-            Some(prev) if role(prev) == Some("assistant") => tool_use_ids(prev).into_iter().collect(),
+            Some(prev) if role(prev) == Some("assistant") => {
+                tool_use_ids(prev).into_iter().collect()
+            }
             _ => HashSet::new(),
         };
-        for (j, block) in blocks(message).into_iter().flatten().enumerate() {
-            if block_type(block) != Some("tool_result") {
-                continue;
-            }
-            let id = block.get("tool_use_id").and_then(Value::as_str).unwrap_or("");
-            if !previous.contains(id) {
-                let location = pointer(["messages".to_string(), i.to_string(), "content".into(), j.to_string()]);
-                out.flag(location.clone(), format!("tool_result `{id}` has no matching tool_use in the message just before it"))
-                    .evidence(id)
-                    .fix("keep each tool_use and its tool_result in adjacent messages; when trimming history, drop them as a pair")
-                    .patch(Patch::remove(location));
+        let list = blocks(message).map(Vec::as_slice).unwrap_or_default();
+        let orphans: Vec<(usize, &str)> = list
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| block_type(b) == Some("tool_result"))
+            .map(|(j, b)| {
+                (
+                    j,
+                    b.get("tool_use_id").and_then(Value::as_str).unwrap_or(""),
+                )
+            })
+            .filter(|(_, id)| !previous.contains(id))
+            .collect();
+        let whole_message = orphans.len() == list.len();
+        for (j, id) in &orphans {
+            let location = pointer([
+                "messages".to_string(),
+                i.to_string(),
+                "content".into(),
+                j.to_string(),
+            ]);
+            let patch = if whole_message {
+                Patch::remove(pointer(["messages".to_string(), i.to_string()]))
+            } else {
+                Patch::remove(location.clone())
+            };
+            let finding = out
+                .flag(location, format!("tool_result `{id}` has no matching tool_use in the message just before it"))
+                .evidence(*id)
+                .fix("keep each tool_use and its tool_result in adjacent messages; when trimming history, drop them as a pair");
+            if *j == orphans[0].0 || !whole_message {
+                finding.patch(patch);
             }
         }
     }
 }
 
 pub fn use_without_result(req: &RequestView, out: &mut Findings) {
-    let Some(messages) = req.messages() else { return };
+    let Some(messages) = req.messages() else {
+        return;
+    };
     for (i, message) in messages.iter().enumerate() {
         if role(message) != Some("assistant") || i + 1 >= messages.len() {
             continue;
@@ -180,14 +241,24 @@ pub fn use_without_result(req: &RequestView, out: &mut Findings) {
 }
 
 pub fn result_not_first(req: &RequestView, out: &mut Findings) {
-    let Some(messages) = req.messages() else { return };
+    let Some(messages) = req.messages() else {
+        return;
+    };
     for (i, message) in messages.iter().enumerate() {
         let mut seen_other = false;
         for (j, block) in blocks(message).into_iter().flatten().enumerate() {
             match block_type(block) {
                 Some("tool_result") if seen_other => {
-                    out.flag(pointer(["messages".to_string(), i.to_string(), "content".into(), j.to_string()]), "a tool_result comes after other content in its message")
-                        .fix("put all tool_result blocks first in the user message, then any text");
+                    out.flag(
+                        pointer([
+                            "messages".to_string(),
+                            i.to_string(),
+                            "content".into(),
+                            j.to_string(),
+                        ]),
+                        "a tool_result comes after other content in its message",
+                    )
+                    .fix("put all tool_result blocks first in the user message, then any text");
                     break;
                 }
                 Some("tool_result") => {}
@@ -198,7 +269,9 @@ pub fn result_not_first(req: &RequestView, out: &mut Findings) {
 }
 
 pub fn duplicate_use_id(req: &RequestView, out: &mut Findings) {
-    let Some(messages) = req.messages() else { return };
+    let Some(messages) = req.messages() else {
+        return;
+    };
     let mut seen = HashSet::new();
     for (i, message) in messages.iter().enumerate() {
         for (j, block) in blocks(message).into_iter().flatten().enumerate() {
@@ -217,8 +290,12 @@ pub fn duplicate_use_id(req: &RequestView, out: &mut Findings) {
 }
 
 pub fn choice_unknown_tool(req: &RequestView, out: &mut Findings) {
-    let Some(body) = req.messages_body() else { return };
-    let Some(choice) = body.get("tool_choice") else { return };
+    let Some(body) = req.messages_body() else {
+        return;
+    };
+    let Some(choice) = body.get("tool_choice") else {
+        return;
+    };
     if choice.get("type").and_then(Value::as_str) != Some("tool") {
         return;
     }
@@ -231,14 +308,26 @@ pub fn choice_unknown_tool(req: &RequestView, out: &mut Findings) {
         .filter_map(|t| t.get("name")?.as_str())
         .collect();
     if !names.contains(&name) {
-        out.flag("/tool_choice/name", format!("tool_choice names `{name}`, which is not in `tools`"))
-            .evidence(name)
-            .fix(format!("name one of: {}", if names.is_empty() { "(no tools declared)".to_owned() } else { names.join(", ") }));
+        out.flag(
+            "/tool_choice/name",
+            format!("tool_choice names `{name}`, which is not in `tools`"),
+        )
+        .evidence(name)
+        .fix(format!(
+            "name one of: {}",
+            if names.is_empty() {
+                "(no tools declared)".to_owned()
+            } else {
+                names.join(", ")
+            }
+        ));
     }
 }
 
 pub fn use_input_not_object(req: &RequestView, out: &mut Findings) {
-    let Some(messages) = req.messages() else { return };
+    let Some(messages) = req.messages() else {
+        return;
+    };
     for (i, message) in messages.iter().enumerate() {
         for (j, block) in blocks(message).into_iter().flatten().enumerate() {
             if block_type(block) != Some("tool_use") {
@@ -246,13 +335,25 @@ pub fn use_input_not_object(req: &RequestView, out: &mut Findings) {
             }
             let input = block.get("input");
             if !input.is_some_and(Value::is_object) {
-                let location = pointer(["messages".to_string(), i.to_string(), "content".into(), j.to_string(), "input".into()]);
+                let location = pointer([
+                    "messages".to_string(),
+                    i.to_string(),
+                    "content".into(),
+                    j.to_string(),
+                    "input".into(),
+                ]);
                 let finding = out
                     .flag(location.clone(), "tool_use `input` must be a JSON object")
                     .evidence(input.map(super::show).unwrap_or_else(|| "(missing)".into()));
-                match input.and_then(Value::as_str).and_then(|s| serde_json::from_str::<Value>(s).ok()).filter(Value::is_object) {
+                match input
+                    .and_then(Value::as_str)
+                    .and_then(|s| serde_json::from_str::<Value>(s).ok())
+                    .filter(Value::is_object)
+                {
                     Some(parsed) => {
-                        finding.fix("send the parsed object, not a JSON string").patch(Patch::set(location, parsed));
+                        finding
+                            .fix("send the parsed object, not a JSON string")
+                            .patch(Patch::set(location, parsed));
                     }
                     None => {
                         finding.fix("send the arguments as an object ({} if none); a stream cut mid-tool-call leaves partial JSON").patch(Patch::set(location, serde_json::json!({})));
