@@ -46,6 +46,10 @@ pub fn exchange_line(exchange: &Exchange) -> String {
             failure.message
         ));
     }
+    for text in super::findings::render(&exchange.findings) {
+        line.push('\n');
+        line.push_str(&text);
+    }
     line
 }
 

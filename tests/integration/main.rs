@@ -3,6 +3,8 @@
 
 mod support;
 
+mod check_cli;
 mod faults;
+mod no_false_alarms;
 mod passthrough;
 mod sdk;

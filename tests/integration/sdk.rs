@@ -41,6 +41,17 @@ fn sdk_2x_gets_the_upstreams_exact_error_body() {
     // The record has the exchange, with the key masked.
     let records = wait_for(1, || read_jsonl(&jsonl));
     assert_eq!(records[0]["response"]["status"], 400);
+    // The diagnosis predicted the fault and the API's answer confirmed it.
+    let diagnoses = records[0]["diagnoses"].as_array().unwrap();
+    let finding = diagnoses
+        .iter()
+        .find(|d| d["rule"] == "messages-empty-text-block")
+        .unwrap_or_else(|| panic!("no messages-empty-text-block finding: {diagnoses:?}"));
+    assert_eq!(finding["location"], "/messages/0/content/0");
+    assert_eq!(finding["status"], "confirmed");
+    assert_eq!(finding["request_id"], "req_011CTestUpstream0000000001");
+    badreq
+        .wait_for_line("messages-empty-text-block at /messages/0/content/0 (confirmed by the API)");
     let text = std::fs::read_to_string(&jsonl).unwrap();
     assert!(
         !text.contains(TEST_KEY),
