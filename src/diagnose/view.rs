@@ -43,10 +43,7 @@ pub struct ResponseView {
 
 impl ResponseView {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        crate::exchange::header_in(&self.headers, name)
     }
 }
 
@@ -140,11 +137,9 @@ impl RequestView {
         knowledge()
     }
 
+    /// The first value of header `name` (names are stored lower-case).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        crate::exchange::header_in(&self.headers, name)
     }
 
     pub fn has_header(&self, name: &str) -> bool {
