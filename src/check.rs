@@ -320,6 +320,37 @@ pub fn report_json(checked: &[Checked]) -> Value {
     })
 }
 
+/// The error rules the corrected request still trips (fixes that are not mechanical).
+fn still_failing(
+    original: &RequestView,
+    headers: Vec<(String, String)>,
+    body: Option<Value>,
+) -> Vec<&'static str> {
+    let bytes = body
+        .map(|b| Bytes::from(b.to_string()))
+        .unwrap_or_else(|| original.body.clone());
+    let url = match (&original.scheme, &original.host) {
+        (Some(scheme), Some(host)) => format!("{scheme}://{host}{}", original.path),
+        _ => original.path.clone(),
+    };
+    let mut corrected = request(
+        &original.method,
+        &url,
+        headers,
+        bytes,
+        original.body_truncated,
+        original.as_of.clone(),
+    );
+    corrected.headers_known = original.headers_known;
+    let mut ids: Vec<&'static str> = crate::diagnose::check_request(&corrected)
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| f.rule)
+        .collect();
+    ids.dedup();
+    ids
+}
+
 /// The text report, with a corrected curl line where fixes are mechanical.
 pub fn report_text(checked: &[Checked]) -> String {
     let mut out = String::new();
@@ -358,6 +389,13 @@ pub fn report_text(checked: &[Checked]) -> String {
             let (headers, body) = crate::diagnose::fix::apply(r, &patches);
             for line in crate::diagnose::fix::curl_line(r, &headers, body.as_ref()).lines() {
                 out.push_str(&format!("      {line}\n"));
+            }
+            let remaining = still_failing(r, headers, body);
+            if !remaining.is_empty() {
+                out.push_str(&format!(
+                    "      (not a full fix: the corrected request still trips {})\n",
+                    remaining.join(", ")
+                ));
             }
         }
     }

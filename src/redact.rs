@@ -58,7 +58,12 @@ pub fn redact_text(text: &str) -> String {
         let token_len = rest[pos..]
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
             .unwrap_or(rest.len() - pos);
-        out.push_str(&mask(&rest[pos..pos + token_len]));
+        let token = &rest[pos..pos + token_len];
+        if rest[pos + token_len..].starts_with('…') {
+            out.push_str(token); // already masked
+        } else {
+            out.push_str(&mask(token));
+        }
         rest = &rest[pos + token_len..];
     }
     out.push_str(rest);
@@ -89,5 +94,11 @@ mod tests {
         assert!(!out.contains("SECRETSECRETSECRET"), "{out}");
         assert!(out.ends_with(r#"","x":1}"#));
         assert_eq!(header_value("accept", "*/*"), "*/*");
+        let masked = mask("sk-ant-api03-abcdefghijklmnopqrstuvwxyz");
+        assert_eq!(
+            redact_text(&masked),
+            masked,
+            "masking twice changes nothing"
+        );
     }
 }

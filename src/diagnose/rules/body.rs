@@ -205,7 +205,8 @@ pub fn missing_field(req: &RequestView, out: &mut Findings) {
         &["model", "max_tokens", "messages"]
     };
     for field in required {
-        if body.contains_key(*field) {
+        // Bedrock and Vertex AI take the model in the URL.
+        if body.contains_key(*field) || (*field == "model" && req.is_cloud_provider_path()) {
             continue;
         }
         // The legacy rules explain a Text Completions body better.

@@ -163,9 +163,21 @@ pub fn max_tokens_exceeded(req: &RequestView, out: &mut Findings) {
         return;
     }
     if max_tokens > limit {
-        out.flag("/max_tokens", format!("max_tokens {max_tokens} is above {limit}, the most {} can write", model.id))
+        let finding = out
+            .flag("/max_tokens", format!("max_tokens {max_tokens} is above {limit}, the most {} can write", model.id))
             .evidence(format!("{max_tokens} > {limit}"))
             .fix(format!("set max_tokens to {limit} or less (with thinking on, budget_tokens counts inside max_tokens)"))
             .patch(Patch::set("/max_tokens", Value::from(limit)));
+        let budget = req
+            .json
+            .as_ref()
+            .and_then(|b| b.pointer("/thinking/budget_tokens"))
+            .and_then(Value::as_u64);
+        if budget.is_some_and(|b| b >= limit) {
+            finding.patch(Patch::set(
+                "/thinking/budget_tokens",
+                Value::from(limit / 2),
+            ));
+        }
     }
 }
