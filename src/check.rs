@@ -369,7 +369,12 @@ pub fn report_text(checked: &[Checked]) -> String {
         if c.findings.is_empty() {
             out.push_str("    no findings\n");
         }
-        for line in crate::output::findings::render(&c.findings) {
+        let style = crate::output::terminal::Style::default();
+        for line in c
+            .findings
+            .iter()
+            .flat_map(|f| crate::output::terminal::finding_lines(f, &style))
+        {
             out.push_str(&line);
             out.push('\n');
         }

@@ -102,6 +102,22 @@ pub struct ProxyArgs {
     #[arg(long, value_name = "FILE", global = true)]
     pub jsonl: Option<PathBuf>,
 
+    /// Write every exchange to a HAR 1.2 file (config: `har`).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub har: Option<PathBuf>,
+
+    /// Show API keys and tokens in logs, HAR and curl lines (they are masked by default).
+    #[arg(long, global = true)]
+    pub no_redact: bool,
+
+    /// Also print (redacted) headers and bodies; repeat for more.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// Print only exchanges with a failure or a finding.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
     /// Seconds to wait for an upstream's response head (config: `response_timeout_secs`).
     #[arg(long, value_name = "SECS", global = true)]
     pub response_timeout: Option<u64>,

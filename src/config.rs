@@ -33,6 +33,7 @@ pub struct Config {
     pub handshake_timeout_secs: u64,
     pub capture_limit_bytes: usize,
     pub jsonl: Option<PathBuf>,
+    pub har: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -49,6 +50,7 @@ impl Default for Config {
             handshake_timeout_secs: 10,
             capture_limit_bytes: 8 * 1024 * 1024,
             jsonl: None,
+            har: None,
         }
     }
 }
@@ -102,6 +104,9 @@ impl Config {
         }
         if let Some(jsonl) = &args.jsonl {
             self.jsonl = Some(jsonl.clone());
+        }
+        if let Some(har) = &args.har {
+            self.har = Some(har.clone());
         }
         if let Some(secs) = args.response_timeout {
             self.response_timeout_secs = secs;

@@ -22,8 +22,15 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if cli.proxy.no_redact {
+        badreq::redact::disable();
+        eprintln!(
+            "badreq: WARNING: --no-redact: API keys and tokens will appear in full in every log, HAR and curl line"
+        );
+    }
+    let style = badreq::output::terminal::Style::detect(cli.proxy.verbose, cli.proxy.quiet);
     let result = match cli.command {
-        None => run_proxy(config),
+        None => run_proxy(config, style),
         Some(Command::Ca) => print_ca(&config),
         Some(Command::Check(args)) => return run_check(&args),
         Some(Command::Rules) => {
@@ -112,13 +119,16 @@ fn init_tracing() {
         .init();
 }
 
-fn run_proxy(config: Config) -> Result<(), badreq::error::FatalError> {
+fn run_proxy(
+    config: Config,
+    style: badreq::output::terminal::Style,
+) -> Result<(), badreq::error::FatalError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("building the tokio runtime");
     runtime.block_on(async {
-        let server = Server::start(config).await?;
+        let server = Server::start(config, style, Vec::new()).await?;
         eprintln!(
             "badreq listening on http://{}  (CA: {})",
             server.local_addr(),

@@ -3,6 +3,19 @@
 //! A masked value keeps a short prefix and its length (`sk-ant-api03-…[108]`)
 //! so a user can still tell two keys apart without the log revealing either.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static ENABLED: AtomicBool = AtomicBool::new(true);
+
+/// Turns masking off for the whole process (`--no-redact`).
+pub fn disable() {
+    ENABLED.store(false, Ordering::Relaxed);
+}
+
+fn enabled() -> bool {
+    ENABLED.load(Ordering::Relaxed)
+}
+
 /// Headers whose whole value is a secret.
 const SECRET_HEADERS: &[&str] = &[
     "x-api-key",
@@ -17,6 +30,9 @@ const KEEP: usize = 12;
 
 /// Masks one secret value.
 pub fn mask(secret: &str) -> String {
+    if !enabled() {
+        return secret.to_owned();
+    }
     let (scheme, token) = match secret.split_once(' ') {
         Some((scheme, token))
             if scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("basic") =>
@@ -48,7 +64,7 @@ pub fn header_value(name: &str, value: &str) -> String {
 /// Masks every `sk-ant-…` token inside free text (bodies, URLs).
 pub fn redact_text(text: &str) -> String {
     const MARK: &str = "sk-ant-";
-    if !text.contains(MARK) {
+    if !enabled() || !text.contains(MARK) {
         return text.to_owned();
     }
     let mut out = String::with_capacity(text.len());

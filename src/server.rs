@@ -21,7 +21,9 @@ use tracing::Instrument;
 use crate::config::Config;
 use crate::error::{FatalError, Side};
 use crate::exchange::{ConnectionEvent, ConnectionWhat, Failure, Record};
-use crate::output::{jsonl::JsonlSink, line::LineSink};
+use crate::output::har::HarSink;
+use crate::output::jsonl::JsonlSink;
+use crate::output::terminal::{Style, TerminalSink};
 use crate::proxy::{self, Proxy};
 use crate::recorder::{Recorder, Sink, Summary};
 use crate::tls::{self, ca::CertificateAuthority, mint::LeafMinter};
@@ -38,7 +40,12 @@ pub struct Server {
 
 impl Server {
     /// Loads the CA, prepares the upstream client and outputs, and binds the listener.
-    pub async fn start(config: Config) -> Result<Server, FatalError> {
+    /// `extra` sinks (e.g. `badreq run`'s JUnit report) get every record too.
+    pub async fn start(
+        config: Config,
+        style: Style,
+        extra: Vec<Box<dyn Sink>>,
+    ) -> Result<Server, FatalError> {
         tls::install_crypto_provider();
         let ca = Arc::new(CertificateAuthority::load_or_create(&config.certs)?);
         let client_tls = tls::upstream::client_config(config.upstream_ca.as_deref())?;
@@ -48,14 +55,19 @@ impl Server {
             .map(|r| ConnectTo::parse(r).expect("validated with the config"))
             .collect();
         let connector = UpstreamConnector::new(client_tls, rules, config.connect_timeout());
-        let mut sinks: Vec<Box<dyn Sink>> = vec![Box::new(LineSink::new(std::io::stderr()))];
+        let mut sinks: Vec<Box<dyn Sink>> =
+            vec![Box::new(TerminalSink::new(std::io::stderr(), style))];
+        let output_error = |path: &std::path::Path| {
+            let path = path.to_owned();
+            move |source| FatalError::Output { path, source }
+        };
         if let Some(path) = &config.jsonl {
-            let sink = JsonlSink::open(path).map_err(|source| FatalError::Output {
-                path: path.clone(),
-                source,
-            })?;
-            sinks.push(Box::new(sink));
+            sinks.push(Box::new(JsonlSink::open(path).map_err(output_error(path))?));
         }
+        if let Some(path) = &config.har {
+            sinks.push(Box::new(HarSink::create(path).map_err(output_error(path))?));
+        }
+        sinks.extend(extra);
         let listener =
             TcpListener::bind(config.listen)
                 .await

@@ -3,9 +3,9 @@
 //! Kept apart from `tracing`, which is for debugging badreq itself: these
 //! formats are a contract, not log lines.
 
-pub mod findings;
+pub mod har;
 pub mod jsonl;
-pub mod line;
+pub mod terminal;
 
 use std::time::SystemTime;
 

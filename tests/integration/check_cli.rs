@@ -87,7 +87,7 @@ fn check_shows_a_corrected_curl_line() {
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("complete-max-tokens-to-sample at /max_tokens_to_sample"),
+        text.contains("complete-max-tokens-to-sample /max_tokens_to_sample"),
         "{text}"
     );
     assert!(text.contains("+ /max_tokens: 256"), "{text}");
