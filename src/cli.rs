@@ -31,6 +31,9 @@ pub enum Command {
     /// Exit code 1 when an error finding stands, 0 otherwise, 2 for bad usage or
     /// unreadable input.
     Check(CheckArgs),
+    /// Run a command behind badreq (proxy variables and CA bundle set), then
+    /// summarise; exits with the command's code, or 3 when --fail-on is met.
+    Run(RunArgs),
     /// List every rule: ID, severity, family and what it detects.
     Rules,
     /// Print a rule's documentation (from docs/rules.md).
@@ -38,6 +41,19 @@ pub enum Command {
         /// The rule ID, e.g. tool-result-orphan.
         rule: String,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Write a JUnit XML report: one test case per exchange.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Fail the run (exit 3) when a finding of this severity or worse stands.
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: crate::run::FailOn,
+    /// The command to run, after `--`.
+    #[arg(required = true, last = true, value_name = "CMD")]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

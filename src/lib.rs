@@ -37,6 +37,7 @@ pub mod proxy;
 pub mod recorder;
 pub mod redact;
 pub mod respond;
+pub mod run;
 pub mod server;
 pub mod tee;
 pub mod tls;

@@ -33,6 +33,9 @@ fn main() -> ExitCode {
         None => run_proxy(config, style),
         Some(Command::Ca) => print_ca(&config),
         Some(Command::Check(args)) => return run_check(&args),
+        Some(Command::Run(args)) => {
+            return run_command(config, style, args, cli.proxy.listen.is_some());
+        }
         Some(Command::Rules) => {
             print_rules();
             Ok(())
@@ -41,6 +44,31 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("badreq: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run_command(
+    config: Config,
+    style: badreq::output::terminal::Style,
+    args: badreq::cli::RunArgs,
+    keep_listen: bool,
+) -> ExitCode {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("building the tokio runtime");
+    let options = badreq::run::RunOptions {
+        command: args.command,
+        fail_on: args.fail_on,
+        junit: args.junit,
+        keep_listen,
+    };
+    match runtime.block_on(badreq::run::run(config, style, options)) {
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("badreq: {e}");
             ExitCode::from(1)

@@ -28,6 +28,14 @@ pub enum Message {
 /// Counts kept over a run, for the closing summary.
 #[derive(Debug, Default, Clone)]
 pub struct Summary {
+    /// Exchanges per response status (0 = no response).
+    pub by_status: std::collections::BTreeMap<u16, u64>,
+    /// Findings per rule that still stand (not contradicted), with the rule's worst severity.
+    pub by_rule: std::collections::BTreeMap<&'static str, (crate::diagnose::Severity, u64)>,
+    /// Exchanges with a finding at warn or above that still stands.
+    pub warned: u64,
+    /// Clients that failed TLS with badreq or spoke something else into a tunnel.
+    pub client_tls_failures: Vec<String>,
     pub exchanges: u64,
     pub failed: u64,
     /// Exchanges with an error finding that the API did not contradict.
@@ -89,6 +97,23 @@ fn count(summary: &mut Summary, record: &Record) {
     match record {
         Record::Exchange(exchange) => {
             summary.exchanges += 1;
+            let status = exchange.response.as_ref().map_or(0, |r| r.status.as_u16());
+            *summary.by_status.entry(status).or_default() += 1;
+            for finding in exchange
+                .findings
+                .iter()
+                .filter(|f| f.status != crate::diagnose::Status::Contradicted)
+            {
+                let entry = summary
+                    .by_rule
+                    .entry(finding.rule)
+                    .or_insert((finding.severity, 0));
+                entry.0 = entry.0.max(finding.severity);
+                entry.1 += 1;
+            }
+            if crate::diagnose::has_standing(&exchange.findings, crate::diagnose::Severity::Warn) {
+                summary.warned += 1;
+            }
             if exchange.failure.is_some() {
                 summary.failed += 1;
             }
@@ -104,9 +129,14 @@ fn count(summary: &mut Summary, record: &Record) {
                 }
             }
         }
-        Record::Connection(event) => match event.what {
+        Record::Connection(event) => match &event.what {
             crate::exchange::ConnectionWhat::Tunnel { .. } => summary.tunnels += 1,
-            crate::exchange::ConnectionWhat::Failed(_) => summary.connection_failures += 1,
+            crate::exchange::ConnectionWhat::Failed(failure) => {
+                summary.connection_failures += 1;
+                if failure.kind.starts_with("client_") {
+                    summary.client_tls_failures.push(failure.message.clone());
+                }
+            }
         },
     }
 }

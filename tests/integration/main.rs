@@ -7,4 +7,5 @@ mod check_cli;
 mod faults;
 mod no_false_alarms;
 mod passthrough;
+mod run_cmd;
 mod sdk;
