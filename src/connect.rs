@@ -32,13 +32,22 @@ pub async fn handle(
     };
     let host = authority.host().trim_matches(['[', ']']).to_owned();
     let port = authority.port_u16().unwrap_or(443);
+    let peer = tls::accept::Peer {
+        user_agent: req
+            .headers()
+            .get(http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        address: client,
+        ca_path: proxy.minter.ca().cert_path().display().to_string(),
+    };
     let target = format!("{host}:{port}");
     let span = tracing::info_span!("connect", %client, %target);
     if proxy.config.intercepts(&host) {
         tokio::spawn(
             async move {
                 let started = (Instant::now(), SystemTime::now());
-                if let Err(error) = intercept(proxy.clone(), req, &host, port, client).await {
+                if let Err(error) = intercept(proxy.clone(), req, &host, port, &peer).await {
                     report_failure(&proxy, client, &target, started, &error);
                 }
             }
@@ -89,12 +98,16 @@ async fn intercept(
     req: Request<Incoming>,
     host: &str,
     port: u16,
-    client: SocketAddr,
+    peer: &tls::accept::Peer,
 ) -> Result<(), ProxyError> {
+    let client = peer.address;
     let upgraded = hyper::upgrade::on(req).await.map_err(ProxyError::Upgrade)?;
     let deadline = proxy.config.handshake_timeout();
     let (tls, negotiated) =
-        tls::accept::accept(TokioIo::new(upgraded), host, &proxy.minter, deadline).await?;
+        tls::accept::accept(TokioIo::new(upgraded), host, &proxy.minter, deadline, peer).await?;
+    if negotiated.sni.is_none() {
+        tracing::info!(%client, "client sent no SNI; badreq presented a certificate for the CONNECT host");
+    }
     tracing::debug!(sni = ?negotiated.sni, h2 = negotiated.alpn_h2, "client TLS established");
     let authority = if port == 443 {
         host.to_owned()

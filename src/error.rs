@@ -100,6 +100,15 @@ pub enum ProxyError {
     ClientNotTls { target: String },
     #[error("TLS handshake with the client for {target} failed: {reason}")]
     ClientTls { target: String, reason: String },
+    #[error("{client} rejected badreq's certificate for {target} ({alert}): it does not trust badreq's CA. {advice}")]
+    ClientRejectedCertificate {
+        target: String,
+        /// The client as far as known: its User-Agent, else its address.
+        client: String,
+        alert: String,
+        /// How to make that runtime trust certs/ca.pem.
+        advice: String,
+    },
     #[error("client did not finish the TLS handshake for {target} within {secs}s")]
     ClientTlsTimeout { target: String, secs: u64 },
     #[error("could not mint a certificate for {host}: {reason}")]
@@ -120,6 +129,7 @@ impl ProxyError {
             ProxyError::BadRequest { .. }
             | ProxyError::ClientNotTls { .. }
             | ProxyError::ClientTls { .. }
+            | ProxyError::ClientRejectedCertificate { .. }
             | ProxyError::ClientTlsTimeout { .. }
             | ProxyError::Upgrade(_) => Side::Client,
             ProxyError::Mint { .. } => Side::Proxy,
@@ -142,6 +152,7 @@ impl ProxyError {
             ProxyError::BadRequest { .. } => "bad_request",
             ProxyError::ClientNotTls { .. } => "client_not_tls",
             ProxyError::ClientTls { .. } => "client_tls",
+            ProxyError::ClientRejectedCertificate { .. } => "client_rejected_certificate",
             ProxyError::ClientTlsTimeout { .. } => "client_tls_timeout",
             ProxyError::Mint { .. } => "mint_failed",
             ProxyError::Upgrade(_) => "upgrade_failed",

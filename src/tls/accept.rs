@@ -24,12 +24,48 @@ pub struct ClientTls {
     pub alpn_h2: bool,
 }
 
+/// Who is on the other end of a tunnel, for messages about it.
+#[derive(Debug, Clone)]
+pub struct Peer {
+    pub user_agent: Option<String>,
+    pub address: std::net::SocketAddr,
+    /// Where badreq's CA certificate is, for the advice.
+    pub ca_path: String,
+}
+
+impl Peer {
+    fn describe(&self) -> String {
+        match &self.user_agent {
+            Some(ua) => format!("the client `{ua}` ({})", self.address),
+            None => format!("the client at {}", self.address),
+        }
+    }
+
+    /// How to make this client's runtime trust badreq's CA.
+    fn trust_advice(&self) -> String {
+        let ca = &self.ca_path;
+        let ua = self.user_agent.as_deref().unwrap_or("").to_ascii_lowercase();
+        if ua.starts_with("curl") {
+            format!("Run curl with --cacert {ca} (or CURL_CA_BUNDLE={ca}).")
+        } else if ua.contains("python") || ua.contains("httpx") {
+            format!("For Python set SSL_CERT_FILE={ca} (httpx, the anthropic SDK) or REQUESTS_CA_BUNDLE={ca} (requests).")
+        } else if ua.contains("node") || ua.contains("/js") || ua.contains("undici") {
+            format!("For Node set NODE_EXTRA_CA_CERTS={ca}.")
+        } else if ua.contains("java") {
+            format!("For Java import it: keytool -importcert -alias badreq -file {ca} -cacerts.")
+        } else {
+            format!("Trust {ca}: curl --cacert, Python SSL_CERT_FILE, Node NODE_EXTRA_CA_CERTS, or the OS store (`badreq ca` shows how).")
+        }
+    }
+}
+
 /// Completes the handshake with the client for `target_host` within `deadline`.
 pub async fn accept<IO>(
     io: IO,
     target_host: &str,
     minter: &LeafMinter,
     deadline: Duration,
+    peer: &Peer,
 ) -> Result<(TlsStream<Prefixed<IO>>, ClientTls), ProxyError>
 where
     IO: AsyncRead + AsyncWrite + Unpin,
@@ -38,7 +74,7 @@ where
         target: target_host.to_owned(),
         secs: deadline.as_secs(),
     };
-    tokio::time::timeout(deadline, handshake(io, target_host, minter))
+    tokio::time::timeout(deadline, handshake(io, target_host, minter, peer))
         .await
         .map_err(|_| timeout())?
 }
@@ -50,6 +86,7 @@ async fn handshake<IO>(
     mut io: IO,
     target_host: &str,
     minter: &LeafMinter,
+    peer: &Peer,
 ) -> Result<(TlsStream<Prefixed<IO>>, ClientTls), ProxyError>
 where
     IO: AsyncRead + AsyncWrite + Unpin,
@@ -86,12 +123,29 @@ where
     let sni = start.client_hello().server_name().map(str::to_owned);
     let name = sni.as_deref().unwrap_or(target_host);
     let config = minter.server_config(name)?;
-    let stream = start
-        .into_stream(config)
-        .await
-        .map_err(|e| client_tls(e.to_string()))?;
+    let stream = start.into_stream(config).await.map_err(|e| match rejection_alert(&e) {
+        Some(alert) => ProxyError::ClientRejectedCertificate {
+            target: target_host.to_owned(),
+            client: peer.describe(),
+            alert,
+            advice: peer.trust_advice(),
+        },
+        None => client_tls(e.to_string()),
+    })?;
     let alpn_h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
     Ok((stream, ClientTls { sni, alpn_h2 }))
+}
+
+/// The alert a client sends when it does not trust the certificate it got.
+fn rejection_alert(e: &std::io::Error) -> Option<String> {
+    use rustls::AlertDescription as A;
+    let tls = e.get_ref()?.downcast_ref::<rustls::Error>()?;
+    match tls {
+        rustls::Error::AlertReceived(alert @ (A::UnknownCA | A::BadCertificate | A::CertificateUnknown | A::UnsupportedCertificate | A::AccessDenied)) => {
+            Some(format!("TLS alert {alert:?}"))
+        }
+        _ => None,
+    }
 }
 
 /// A stream that yields one already-read byte before the rest.

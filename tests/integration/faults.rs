@@ -255,3 +255,20 @@ fn ctrl_c_lets_in_flight_exchanges_finish_and_flushes_the_log() {
             .any(|l| l.starts_with("badreq stopped: 1 exchanges"))
     );
 }
+
+#[test]
+fn a_client_that_rejects_badreqs_certificate_is_told_how_to_trust_it() {
+    let env = Env::new("untrusting-client");
+    let jsonl = env.path("log.jsonl");
+    let badreq = env.badreq(&["--jsonl", jsonl.to_str().unwrap()]);
+    // No --cacert: curl does not trust badreq's CA and aborts the handshake.
+    let out = curl(&["--proxy", &badreq.url(), "https://api.anthropic.com/v1/models"]);
+    assert!(!out.status.success());
+    let records = wait_for(1, || read_jsonl(&jsonl));
+    assert_eq!(records[0]["failure"]["kind"], "client_rejected_certificate");
+    let message = records[0]["failure"]["message"].as_str().unwrap();
+    assert!(message.contains("curl/"), "names the client: {message}");
+    assert!(message.contains("--cacert"), "says how to trust the CA: {message}");
+    badreq.wait_for_line("client_rejected_certificate");
+    still_serves(&badreq);
+}
