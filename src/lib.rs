@@ -39,6 +39,7 @@ pub mod redact;
 pub mod respond;
 pub mod run;
 pub mod server;
+pub mod sse;
 pub mod tee;
 pub mod tls;
 pub mod tunnel;

@@ -74,32 +74,13 @@ pub fn api_error(response: &ResponseView) -> Option<ApiError> {
 
 /// The first `event: error` of an SSE body: (error.type, error.message).
 fn stream_error(body: &[u8]) -> Option<(Option<String>, String)> {
-    let text = String::from_utf8_lossy(body);
-    for event in text.split("\n\n") {
-        let mut name = None;
-        let mut data = String::new();
-        for line in event.lines() {
-            if let Some(v) = line.strip_prefix("event:") {
-                name = Some(v.trim());
-            } else if let Some(v) = line.strip_prefix("data:") {
-                data.push_str(v.trim());
-            }
-        }
-        if name == Some("error") {
-            let json: Value = serde_json::from_str(&data).unwrap_or(Value::Null);
-            let kind = json
-                .pointer("/error/type")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            let message = json
-                .pointer("/error/message")
-                .and_then(Value::as_str)
-                .unwrap_or(&data)
-                .to_owned();
-            return Some((kind, message));
-        }
-    }
-    None
+    let event = crate::sse::parse_events(body).into_iter().find(|e| e.event.as_deref() == Some("error"))?;
+    let kind = event.data.pointer("/error/type").and_then(Value::as_str).map(str::to_owned);
+    let message = match event.data.pointer("/error/message").and_then(Value::as_str) {
+        Some(m) => m.to_owned(),
+        None => event.data.to_string(),
+    };
+    Some((kind, message))
 }
 
 /// Union tags that appear in the API's paths but not in the body.

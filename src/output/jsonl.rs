@@ -87,12 +87,19 @@ fn exchange_json(exchange: &Exchange) -> Value {
             "headers": headers_json(&exchange.request.head),
             "body": body_json(&exchange.request.body),
         },
-        "response": exchange.response.as_ref().map(|r| json!({
-            "status": r.status.as_u16(),
-            "synthetic": r.synthetic,
-            "headers": headers_json(&r.head),
-            "body": body_json(&r.body),
-        })),
+        "response": exchange.response.as_ref().map(|r| {
+            let mut response = json!({
+                "status": r.status.as_u16(),
+                "synthetic": r.synthetic,
+                "headers": headers_json(&r.head),
+                "body": body_json(&r.body),
+            });
+            if r.head.header("content-type").is_some_and(|c| c.starts_with("text/event-stream")) {
+                let events = crate::sse::parse_events(&r.body.bytes);
+                response["events"] = serde_json::from_str(&crate::redact::redact_text(&json!(events).to_string())).unwrap_or_default();
+            }
+            response
+        }),
         "failure": exchange.failure,
         "diagnoses": exchange.findings,
         "timings_ms": {

@@ -61,7 +61,8 @@ fn sdk_2x_gets_the_upstreams_exact_error_body() {
 #[test]
 fn sdk_2x_stream_arrives_event_by_event() {
     let env = Env::new("sdk-stream");
-    let badreq = env.badreq(&[]);
+    let jsonl = env.path("log.jsonl");
+    let badreq = env.badreq(&["--jsonl", jsonl.to_str().unwrap()]);
     let out = run_python(2, "sdk_messages.py", &["stream"], &proxy_env(&badreq));
     assert_eq!(out["text"], "Hello world");
     let events = out["events"].as_array().unwrap();
@@ -77,6 +78,19 @@ fn sdk_2x_stream_arrives_event_by_event() {
             pair[0]["type"]
         );
     }
+    // The log holds the stream reassembled event by event, and the terminal line
+    // gives the time to the first event.
+    let records = wait_for(1, || read_jsonl(&jsonl));
+    let logged: Vec<&str> = records[0]["response"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(logged.len(), 7);
+    assert_eq!(logged[0], "message_start");
+    assert_eq!(logged[6], "message_stop");
+    badreq.wait_for_line("stream (first event");
 }
 
 #[test]
