@@ -36,11 +36,49 @@ pub enum Command {
     Run(RunArgs),
     /// List every rule: ID, severity, family and what it detects.
     Rules,
+    /// Print the shell lines that point this shell at a running badreq.
+    Env {
+        /// Shell syntax.
+        #[arg(long, value_enum, default_value = "bash")]
+        shell: Shell,
+    },
+    /// Write one logged exchange (redacted) to a file for the API provider's support.
+    Export(ExportArgs),
     /// Print a rule's documentation (from docs/rules.md).
     Explain {
         /// The rule ID, e.g. tool-result-orphan.
         rule: String,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shell {
+    /// bash and zsh
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["request_id", "exchange"])))]
+pub struct ExportArgs {
+    /// The API's request id (`request-id` header or `request_id` in the error body).
+    #[arg(long, value_name = "ID")]
+    pub request_id: Option<String>,
+    /// badreq's exchange number (`#N` in the terminal, `id` in the log).
+    #[arg(long, value_name = "N")]
+    pub exchange: Option<u64>,
+    /// The JSON-lines log to read (default: `jsonl` from the config).
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+    /// Where to write the bundle.
+    #[arg(
+        short,
+        long,
+        value_name = "FILE",
+        default_value = "badreq-support.json"
+    )]
+    pub output: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -100,7 +100,9 @@ pub enum ProxyError {
     ClientNotTls { target: String },
     #[error("TLS handshake with the client for {target} failed: {reason}")]
     ClientTls { target: String, reason: String },
-    #[error("{client} rejected badreq's certificate for {target} ({alert}): it does not trust badreq's CA. {advice}")]
+    #[error(
+        "{client} rejected badreq's certificate for {target} ({alert}): it does not trust badreq's CA. {advice}"
+    )]
     ClientRejectedCertificate {
         target: String,
         /// The client as far as known: its User-Agent, else its address.

@@ -30,6 +30,7 @@ pub mod connect;
 pub mod diagnose;
 pub mod error;
 pub mod exchange;
+pub mod export;
 pub mod forward;
 pub mod knowledge;
 pub mod output;

@@ -41,6 +41,8 @@ fn main() -> ExitCode {
             Ok(())
         }
         Some(Command::Explain { rule }) => return explain(&rule),
+        Some(Command::Env { shell }) => print_env(&config, shell),
+        Some(Command::Export(args)) => return export(&config, &args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -110,6 +112,53 @@ fn run_check(args: &badreq::cli::CheckArgs) -> ExitCode {
         .iter()
         .any(|c| badreq::diagnose::has_standing(&c.findings, badreq::diagnose::Severity::Error));
     ExitCode::from(u8::from(failing))
+}
+
+fn print_env(config: &Config, shell: badreq::cli::Shell) -> Result<(), badreq::error::FatalError> {
+    tls::install_crypto_provider();
+    let ca = tls::ca::CertificateAuthority::load_or_create(&config.certs)?;
+    let ca_path =
+        std::fs::canonicalize(ca.cert_path()).unwrap_or_else(|_| ca.cert_path().to_owned());
+    let bundle = badreq::run::write_bundle(&ca_path).map_err(|source| {
+        badreq::error::FatalError::Output {
+            path: ca_path.with_file_name("bundle.pem"),
+            source,
+        }
+    })?;
+    let proxy = format!("http://{}", config.listen);
+    println!(
+        "# Point this shell at badreq on {}: eval \"$(badreq env)\" (fish: badreq env --shell fish | source)",
+        config.listen
+    );
+    for (key, value) in badreq::run::child_env(&proxy, &ca_path, &bundle) {
+        match shell {
+            badreq::cli::Shell::Fish => println!("set -gx {key} '{value}';"),
+            _ => println!("export {key}='{value}'"),
+        }
+    }
+    Ok(())
+}
+
+fn export(config: &Config, args: &badreq::cli::ExportArgs) -> ExitCode {
+    let Some(log) = args.from.clone().or_else(|| config.jsonl.clone()) else {
+        eprintln!("badreq: export needs a JSON-lines log: --from FILE (or `jsonl` in the config)");
+        return ExitCode::from(2);
+    };
+    let selector = match (&args.request_id, args.exchange) {
+        (Some(id), _) => badreq::export::Selector::RequestId(id.clone()),
+        (None, Some(n)) => badreq::export::Selector::Exchange(n),
+        (None, None) => unreachable!("clap requires one of them"),
+    };
+    match badreq::export::export(&log, &selector, &args.output) {
+        Ok(_) => {
+            println!("wrote {}", args.output.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("badreq: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 fn print_rules() {

@@ -74,8 +74,14 @@ pub fn api_error(response: &ResponseView) -> Option<ApiError> {
 
 /// The first `event: error` of an SSE body: (error.type, error.message).
 fn stream_error(body: &[u8]) -> Option<(Option<String>, String)> {
-    let event = crate::sse::parse_events(body).into_iter().find(|e| e.event.as_deref() == Some("error"))?;
-    let kind = event.data.pointer("/error/type").and_then(Value::as_str).map(str::to_owned);
+    let event = crate::sse::parse_events(body)
+        .into_iter()
+        .find(|e| e.event.as_deref() == Some("error"))?;
+    let kind = event
+        .data
+        .pointer("/error/type")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     let message = match event.data.pointer("/error/message").and_then(Value::as_str) {
         Some(m) => m.to_owned(),
         None => event.data.to_string(),

@@ -44,17 +44,25 @@ impl Peer {
     /// How to make this client's runtime trust badreq's CA.
     fn trust_advice(&self) -> String {
         let ca = &self.ca_path;
-        let ua = self.user_agent.as_deref().unwrap_or("").to_ascii_lowercase();
+        let ua = self
+            .user_agent
+            .as_deref()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         if ua.starts_with("curl") {
             format!("Run curl with --cacert {ca} (or CURL_CA_BUNDLE={ca}).")
         } else if ua.contains("python") || ua.contains("httpx") {
-            format!("For Python set SSL_CERT_FILE={ca} (httpx, the anthropic SDK) or REQUESTS_CA_BUNDLE={ca} (requests).")
+            format!(
+                "For Python set SSL_CERT_FILE={ca} (httpx, the anthropic SDK) or REQUESTS_CA_BUNDLE={ca} (requests)."
+            )
         } else if ua.contains("node") || ua.contains("/js") || ua.contains("undici") {
             format!("For Node set NODE_EXTRA_CA_CERTS={ca}.")
         } else if ua.contains("java") {
             format!("For Java import it: keytool -importcert -alias badreq -file {ca} -cacerts.")
         } else {
-            format!("Trust {ca}: curl --cacert, Python SSL_CERT_FILE, Node NODE_EXTRA_CA_CERTS, or the OS store (`badreq ca` shows how).")
+            format!(
+                "Trust {ca}: curl --cacert, Python SSL_CERT_FILE, Node NODE_EXTRA_CA_CERTS, or the OS store (`badreq ca` shows how)."
+            )
         }
     }
 }
@@ -123,15 +131,18 @@ where
     let sni = start.client_hello().server_name().map(str::to_owned);
     let name = sni.as_deref().unwrap_or(target_host);
     let config = minter.server_config(name)?;
-    let stream = start.into_stream(config).await.map_err(|e| match rejection_alert(&e) {
-        Some(alert) => ProxyError::ClientRejectedCertificate {
-            target: target_host.to_owned(),
-            client: peer.describe(),
-            alert,
-            advice: peer.trust_advice(),
-        },
-        None => client_tls(e.to_string()),
-    })?;
+    let stream = start
+        .into_stream(config)
+        .await
+        .map_err(|e| match rejection_alert(&e) {
+            Some(alert) => ProxyError::ClientRejectedCertificate {
+                target: target_host.to_owned(),
+                client: peer.describe(),
+                alert,
+                advice: peer.trust_advice(),
+            },
+            None => client_tls(e.to_string()),
+        })?;
     let alpn_h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
     Ok((stream, ClientTls { sni, alpn_h2 }))
 }
@@ -141,9 +152,13 @@ fn rejection_alert(e: &std::io::Error) -> Option<String> {
     use rustls::AlertDescription as A;
     let tls = e.get_ref()?.downcast_ref::<rustls::Error>()?;
     match tls {
-        rustls::Error::AlertReceived(alert @ (A::UnknownCA | A::BadCertificate | A::CertificateUnknown | A::UnsupportedCertificate | A::AccessDenied)) => {
-            Some(format!("TLS alert {alert:?}"))
-        }
+        rustls::Error::AlertReceived(
+            alert @ (A::UnknownCA
+            | A::BadCertificate
+            | A::CertificateUnknown
+            | A::UnsupportedCertificate
+            | A::AccessDenied),
+        ) => Some(format!("TLS alert {alert:?}")),
         _ => None,
     }
 }

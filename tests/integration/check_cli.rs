@@ -171,3 +171,96 @@ fn rules_and_explain_print_the_catalogue() {
     assert!(text.starts_with("### tool-result-orphan"));
     assert!(text.contains("**Fix:**"));
 }
+
+#[test]
+fn env_prints_shell_lines_for_bash_and_fish() {
+    let dir = TempDir::new("env");
+    let certs = dir.path().join("certs");
+    let out = badreq(&[
+        "env",
+        "--certs",
+        certs.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:9999",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("export HTTPS_PROXY='http://127.0.0.1:9999'"),
+        "{text}"
+    );
+    assert!(text.contains("export NODE_USE_ENV_PROXY='1'"), "{text}");
+    let bundle = certs.join("bundle.pem");
+    assert!(
+        text.contains(&format!(
+            "export SSL_CERT_FILE='{}'",
+            std::fs::canonicalize(&bundle).unwrap().display()
+        )),
+        "{text}"
+    );
+    let pem = std::fs::read_to_string(&bundle).unwrap();
+    let ca = std::fs::read_to_string(certs.join("ca.pem")).unwrap();
+    assert!(pem.ends_with(&ca), "the bundle ends with badreq's CA");
+    let out = badreq(&["env", "--shell", "fish", "--certs", certs.to_str().unwrap()]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("set -gx HTTPS_PROXY 'http://127.0.0.1:8080';")
+    );
+}
+
+#[test]
+fn export_writes_a_redacted_support_bundle_by_request_id() {
+    let env = Env::new("export");
+    let jsonl = env.path("log.jsonl");
+    let proxy = env.badreq(&["--jsonl", jsonl.to_str().unwrap()]);
+    curl(&[
+        "-H",
+        "anthropic-version: 2023-06-01",
+        "-H",
+        &format!("x-api-key: {}", crate::support::TEST_KEY),
+        "-H",
+        "content-type: application/json",
+        "-d",
+        r#"{"model":"claude-sonnet-4-6","max_tokens":10,"messages":[{"role":"user","content":[{"type":"text","text":""}]}]}"#,
+        &format!("{}/v1/messages", proxy.url()),
+    ]);
+    wait_for(1, || read_jsonl(&jsonl));
+    let bundle_path = env.path("support.json");
+    let out = badreq(&[
+        "export",
+        "--from",
+        jsonl.to_str().unwrap(),
+        "--request-id",
+        "req_011CTestUpstream0000000001",
+        "-o",
+        bundle_path.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&bundle_path).unwrap();
+    assert!(
+        !text.contains(crate::support::TEST_KEY),
+        "the key leaked into the bundle"
+    );
+    let bundle: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(bundle["request_id"], "req_011CTestUpstream0000000001");
+    assert_eq!(bundle["response"]["status"], 400);
+    assert_eq!(bundle["diagnoses"][0]["rule"], "messages-empty-text-block");
+    let missing = badreq(&[
+        "export",
+        "--from",
+        jsonl.to_str().unwrap(),
+        "--exchange",
+        "99",
+        "-o",
+        bundle_path.to_str().unwrap(),
+    ]);
+    assert_eq!(missing.status.code(), Some(2));
+}

@@ -262,13 +262,20 @@ fn a_client_that_rejects_badreqs_certificate_is_told_how_to_trust_it() {
     let jsonl = env.path("log.jsonl");
     let badreq = env.badreq(&["--jsonl", jsonl.to_str().unwrap()]);
     // No --cacert: curl does not trust badreq's CA and aborts the handshake.
-    let out = curl(&["--proxy", &badreq.url(), "https://api.anthropic.com/v1/models"]);
+    let out = curl(&[
+        "--proxy",
+        &badreq.url(),
+        "https://api.anthropic.com/v1/models",
+    ]);
     assert!(!out.status.success());
     let records = wait_for(1, || read_jsonl(&jsonl));
     assert_eq!(records[0]["failure"]["kind"], "client_rejected_certificate");
     let message = records[0]["failure"]["message"].as_str().unwrap();
     assert!(message.contains("curl/"), "names the client: {message}");
-    assert!(message.contains("--cacert"), "says how to trust the CA: {message}");
+    assert!(
+        message.contains("--cacert"),
+        "says how to trust the CA: {message}"
+    );
     badreq.wait_for_line("client_rejected_certificate");
     still_serves(&badreq);
 }
