@@ -392,7 +392,8 @@ pub fn report_text(checked: &[Checked]) -> String {
                 }
             }
             let (headers, body) = crate::diagnose::fix::apply(r, &patches);
-            for line in crate::diagnose::fix::curl_line(r, &headers, body.as_ref()).lines() {
+            let text = body.as_ref().map(Value::to_string);
+            for line in crate::diagnose::fix::curl_line(r, &headers, text.as_deref()).lines() {
                 out.push_str(&format!("      {line}\n"));
             }
             let remaining = still_failing(r, headers, body);

@@ -224,7 +224,7 @@ fn keep_in_curl(name: &str) -> bool {
 pub fn curl_line(
     request: &RequestView,
     headers: &[(String, String)],
-    body: Option<&Value>,
+    body: Option<&str>,
 ) -> String {
     let url = match (&request.scheme, &request.host) {
         (Some(scheme), Some(host)) => format!("{scheme}://{host}{}", request.path),
@@ -253,7 +253,7 @@ pub fn curl_line(
         line.push_str(&format!(" \\\n  -H {value}"));
     }
     if let Some(body) = body {
-        let text = crate::redact::redact_text(&body.to_string());
+        let text = crate::redact::redact_text(body);
         if text.len() <= 4000 {
             line.push_str(&format!(" \\\n  --data-raw {}", quote(&text)));
         } else {
@@ -299,7 +299,7 @@ mod tests {
         let json = json.unwrap();
         assert_eq!(json["max_tokens"], 5);
         assert!(json.get("max_tokens_to_sample").is_none());
-        let curl = curl_line(&request, &headers, Some(&json));
+        let curl = curl_line(&request, &headers, Some(&json.to_string()));
         assert!(curl.contains("\"x-api-key: $ANTHROPIC_API_KEY\""), "{curl}");
         assert!(!curl.contains("secretsecret"), "{curl}");
         assert!(patches[0].diff_lines(&request)[1].starts_with("+ /max_tokens: 5"));

@@ -67,15 +67,24 @@ fn wrap(text: &str, indent: usize) -> Vec<String> {
     lines.into_iter().map(|l| format!("{pad}{l}")).collect()
 }
 
-/// `host/path` without the scheme, shortened to fit.
+/// The path (with the host unless it is the API's), shortened to fit.
 fn target(url: &str) -> String {
     let url = crate::redact::redact_text(url);
     let bare = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
-    if bare.chars().count() > 44 {
-        format!("{}…", bare.chars().take(43).collect::<String>())
+    let api_host = format!("{}/", crate::knowledge::knowledge().api.host);
+    let shown = bare
+        .strip_prefix(api_host.as_str())
+        .map_or_else(|| bare.to_owned(), |path| format!("/{path}"));
+    if shown.chars().count() > 36 {
+        format!("{}…", shown.chars().take(35).collect::<String>())
     } else {
-        bare.to_owned()
+        shown
     }
+}
+
+/// `1.2kB`-style sizes without a space, for the headline.
+fn tight(bytes: u64) -> String {
+    size(bytes).replace(' ', "")
 }
 
 fn json_field(exchange: &Exchange, field: &str) -> Option<serde_json::Value> {
@@ -93,28 +102,39 @@ pub fn headline(exchange: &Exchange, style: &Style) -> String {
         Some(_) => style.paint("31", &status_text),
         None => status_text,
     };
-    let mut line = format!(
+    let time = clock(exchange.started_at);
+    let line = format!(
         "{} #{} {} {} {} {}ms ↑{} ↓{}",
-        clock(exchange.started_at),
+        time.split('.').next().unwrap_or(&time),
         exchange.id,
         exchange.request.method,
         target(&exchange.request.url),
         status_text,
         exchange.timings.total.as_millis(),
-        size(exchange.request.body.total_len),
-        size(exchange.response.as_ref().map_or(0, |r| r.body.total_len)),
+        tight(exchange.request.body.total_len),
+        tight(exchange.response.as_ref().map_or(0, |r| r.body.total_len)),
     );
+    let mut extras = Vec::new();
     if let Some(model) = json_field(exchange, "model").and_then(|m| m.as_str().map(str::to_owned)) {
-        line.push(' ');
-        line.push_str(&model);
+        extras.push(model);
     }
     if json_field(exchange, "stream") == Some(serde_json::Value::Bool(true)) {
         match exchange.timings.first_body_byte {
-            Some(first) => line.push_str(&format!(" stream (first event {}ms)", first.as_millis())),
-            None => line.push_str(" stream"),
+            Some(first) => extras.push(format!("stream (first event {}ms)", first.as_millis())),
+            None => extras.push("stream".to_owned()),
         }
     }
-    line
+    if extras.is_empty() {
+        return line;
+    }
+    let extras = extras.join(" ");
+    // Count what shows, not the colour codes.
+    let visible = line.chars().count() - if style.color { 9 } else { 0 };
+    if visible + 1 + extras.chars().count() <= WIDTH {
+        format!("{line} {extras}")
+    } else {
+        format!("{line}\n  {extras}")
+    }
 }
 
 fn status_word(status: Status) -> &'static str {
@@ -243,8 +263,11 @@ pub fn render_exchange(exchange: &Exchange, style: &Style) -> Vec<String> {
 /// A redacted curl command that replays the exchange's request.
 fn curl_lines(exchange: &Exchange) -> Vec<String> {
     let view = crate::diagnose::ExchangeView::from_exchange(exchange).request;
-    let body = view.json.clone();
-    let mut text = crate::diagnose::fix::curl_line(&view, &view.headers, body.as_ref());
+    // Replay the body byte for byte when it is text; binary bodies live in the captures.
+    let body = std::str::from_utf8(&view.body)
+        .ok()
+        .filter(|t| !t.is_empty() && !view.body_truncated);
+    let mut text = crate::diagnose::fix::curl_line(&view, &view.headers, body);
     if body.is_none() && !view.body.is_empty() {
         text.push_str(&format!(
             " \\\n  --data-binary @body  # {} bytes, not JSON; see the JSONL/HAR capture",
