@@ -136,12 +136,10 @@ pub async fn route(
         return connect::handle(proxy, req, client).await;
     }
     let uri = req.uri().clone();
-    if uri.scheme().is_some() && uri.authority().is_some() {
-        if points_at_self(&proxy, &uri) {
-            return respond::bad_request(
-                "this absolute URL points at badreq itself; send it as a path (base-URL mode)",
-            );
-        }
+    // A client with both HTTP_PROXY and a base URL of badreq (common under
+    // `badreq run`) sends absolute-form requests for badreq itself: those are
+    // base-URL requests, not a loop.
+    if uri.scheme().is_some() && uri.authority().is_some() && !points_at_self(&proxy, &uri) {
         return forward::handle(proxy, req, uri, Mode::Forward, client).await;
     }
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
