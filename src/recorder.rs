@@ -32,7 +32,7 @@ pub struct Summary {
     pub by_status: std::collections::BTreeMap<u16, u64>,
     /// Findings per rule that still stand (not contradicted), with the rule's worst severity.
     pub by_rule: std::collections::BTreeMap<&'static str, (crate::diagnose::Severity, u64)>,
-    /// Exchanges with a finding at warn or above that still stands.
+    /// Exchanges whose worst standing finding is a warning.
     pub warned: u64,
     /// Clients that failed TLS with badreq or spoke something else into a tunnel.
     pub client_tls_failures: Vec<String>,
@@ -111,7 +111,12 @@ fn count(summary: &mut Summary, record: &Record) {
                 entry.0 = entry.0.max(finding.severity);
                 entry.1 += 1;
             }
-            if crate::diagnose::has_standing(&exchange.findings, crate::diagnose::Severity::Warn) {
+            if crate::diagnose::has_standing(&exchange.findings, crate::diagnose::Severity::Warn)
+                && !crate::diagnose::has_standing(
+                    &exchange.findings,
+                    crate::diagnose::Severity::Error,
+                )
+            {
                 summary.warned += 1;
             }
             if exchange.failure.is_some() {

@@ -244,7 +244,7 @@ fn print_summary(summary: &Summary, command: &[String], status: Option<ExitStatu
     let exit = status.map_or_else(|| "(not run)".to_owned(), |s| s.to_string());
     out.push_str(&format!("  child        {exit}\n"));
     out.push_str(&format!(
-        "  exchanges    {} ({} with errors, {} with warnings)\n",
+        "  exchanges    {} ({} with errors, {} with warnings only)\n",
         summary.exchanges, summary.diagnosed, summary.warned
     ));
     if !summary.by_status.is_empty() {

@@ -132,6 +132,15 @@ pub fn apply(request: &RequestView, patches: &[Patch]) -> (Vec<(String, String)>
         _ => std::cmp::Reverse(Vec::new()),
     });
     ordered.extend(removals);
+    // A changed body has another length: let the client compute it.
+    if patches.iter().any(|p| {
+        matches!(
+            p,
+            Patch::Set { .. } | Patch::Remove { .. } | Patch::Rename { .. }
+        )
+    }) {
+        headers.retain(|(n, _)| n != "content-length");
+    }
     for patch in ordered {
         match patch {
             Patch::SetHeader { name, value } => {
@@ -226,13 +235,9 @@ pub fn curl_line(
     headers: &[(String, String)],
     body: Option<&str>,
 ) -> String {
-    let url = match (&request.scheme, &request.host) {
-        (Some(scheme), Some(host)) => format!("{scheme}://{host}{}", request.path),
-        _ => format!("https://api.anthropic.com{}", request.path),
-    };
-    let url = match &request.query {
-        Some(q) => format!("{url}?{q}"),
-        None => url,
+    let url = match request.host {
+        Some(_) => request.url(),
+        None => format!("https://api.anthropic.com{}", request.url()),
     };
     let mut line = String::from("curl");
     if request.method != "POST" || body.is_none() {

@@ -14,6 +14,8 @@ pub struct RequestView {
     pub scheme: Option<String>,
     /// `None` when unknown (a raw body checked without `--url`).
     pub host: Option<String>,
+    /// The port, when the URL gave one.
+    pub port: Option<u16>,
     pub path: String,
     pub query: Option<String>,
     /// Lower-case names, wire order.
@@ -104,6 +106,11 @@ impl RequestView {
         as_of: String,
     ) -> RequestView {
         let (scheme, host, path, query) = split_url(url);
+        let port = url
+            .split_once("://")
+            .and_then(|(_, rest)| rest.split('/').next())
+            .and_then(|authority| authority.rsplit_once(':'))
+            .and_then(|(_, port)| port.parse().ok());
         let headers = headers
             .into_iter()
             .map(|(n, v)| (n.to_ascii_lowercase(), v))
@@ -120,6 +127,7 @@ impl RequestView {
             method: method.to_ascii_uppercase(),
             scheme,
             host,
+            port,
             path,
             query,
             headers,
@@ -131,6 +139,22 @@ impl RequestView {
             as_of,
             headers_known: true,
         }
+    }
+
+    /// `scheme://host[:port]/path[?query]`, or the bare path when the host is unknown.
+    pub fn url(&self) -> String {
+        let mut url = match (&self.scheme, &self.host) {
+            (Some(scheme), Some(host)) => match self.port {
+                Some(port) => format!("{scheme}://{host}:{port}{}", self.path),
+                None => format!("{scheme}://{host}{}", self.path),
+            },
+            _ => self.path.clone(),
+        };
+        if let Some(query) = &self.query {
+            url.push('?');
+            url.push_str(query);
+        }
+        url
     }
 
     pub fn knowledge(&self) -> &'static Knowledge {

@@ -275,11 +275,22 @@ fn absolute_form_for_badreq_itself_is_base_url_mode() {
     let badreq = env.badreq(&[]);
     // HTTP_PROXY and a base URL both pointing at badreq: the request names badreq.
     let out = curl(&[
-        "--proxy", &badreq.url(),
-        "-H", "anthropic-version: 2023-06-01",
-        "-d", "{}",
+        "--proxy",
+        &badreq.url(),
+        "-H",
+        "anthropic-version: 2023-06-01",
+        "-d",
+        "{}",
         &format!("{}/v1/messages", badreq.url()),
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(env.upstream.log.all().len(), 1, "forwarded to the upstream, not looped");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        env.upstream.log.all().len(),
+        1,
+        "forwarded to the upstream, not looped"
+    );
 }
