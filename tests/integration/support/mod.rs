@@ -296,10 +296,12 @@ pub fn run_python(
     })
 }
 
-/// Reads a JSON-lines file written by badreq.
+/// Reads the complete lines of a JSON-lines file written by badreq (a line
+/// still being written, without its newline, is left for the next read).
 pub fn read_jsonl(path: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let complete = text.rfind('\n').map_or("", |end| &text[..end]);
+    complete
         .lines()
         .map(|l| serde_json::from_str(l).expect("every JSONL line is JSON"))
         .collect()
