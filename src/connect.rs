@@ -106,7 +106,19 @@ async fn intercept(
     let (tls, negotiated) =
         tls::accept::accept(TokioIo::new(upgraded), host, &proxy.minter, deadline, peer).await?;
     if negotiated.sni.is_none() {
-        tracing::info!(%client, "client sent no SNI; badreq presented a certificate for the CONNECT host");
+        proxy.send_record(Record::Connection(ConnectionEvent {
+            started_at: SystemTime::now(),
+            client,
+            target: format!("{host}:{port}"),
+            what: ConnectionWhat::Notice {
+                kind: "client_no_sni".into(),
+                message: format!(
+                    "{} sent no SNI; badreq answered with a certificate for {host}, the CONNECT target. Clients that connect to an IP address behave so; if this one should have named a host, check its TLS settings.",
+                    peer.user_agent.as_deref().map_or_else(|| format!("the client at {client}"), |ua| format!("`{ua}`"))
+                ),
+            },
+            duration: std::time::Duration::ZERO,
+        }));
     }
     tracing::debug!(sni = ?negotiated.sni, h2 = negotiated.alpn_h2, "client TLS established");
     let authority = if port == 443 {

@@ -161,6 +161,8 @@ pub enum ConnectionWhat {
     Tunnel { up: u64, down: u64 },
     /// The connection failed; no exchange could be read.
     Failed(Failure),
+    /// Worth knowing, but the connection went on (e.g. a client sent no SNI).
+    Notice { kind: String, message: String },
 }
 
 /// What the recorder receives.

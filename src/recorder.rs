@@ -136,6 +136,7 @@ fn count(summary: &mut Summary, record: &Record) {
         }
         Record::Connection(event) => match &event.what {
             crate::exchange::ConnectionWhat::Tunnel { .. } => summary.tunnels += 1,
+            crate::exchange::ConnectionWhat::Notice { .. } => {}
             crate::exchange::ConnectionWhat::Failed(failure) => {
                 summary.connection_failures += 1;
                 if failure.kind.starts_with("client_") {

@@ -65,6 +65,9 @@ pub fn record_json(record: &Record) -> Value {
                     value["tunnel"] = json!({"bytes_up": up, "bytes_down": down});
                 }
                 ConnectionWhat::Failed(failure) => value["failure"] = json!(failure),
+                ConnectionWhat::Notice { kind, message } => {
+                    value["notice"] = json!({"kind": kind, "message": message});
+                }
             }
             value
         }

@@ -312,6 +312,19 @@ impl<W: Write + Send> Sink for TerminalSink<W> {
                         size(*down)
                     )]
                 }
+                ConnectionWhat::Notice { kind, message } => {
+                    if self.style.quiet {
+                        return Ok(());
+                    }
+                    let mut lines = vec![format!(
+                        "{} · {kind} from {} to {}",
+                        clock(event.started_at),
+                        event.client,
+                        event.target
+                    )];
+                    lines.extend(wrap(message, 4));
+                    lines
+                }
                 ConnectionWhat::Failed(failure) => {
                     let mut lines = vec![format!(
                         "{} {} {} from {} to {}",

@@ -279,3 +279,41 @@ fn a_client_that_rejects_badreqs_certificate_is_told_how_to_trust_it() {
     badreq.wait_for_line("client_rejected_certificate");
     still_serves(&badreq);
 }
+
+#[test]
+fn a_client_without_sni_is_served_and_noted() {
+    let env = Env::new("no-sni");
+    let jsonl = env.path("log.jsonl");
+    let badreq = env.badreq(&[
+        "--jsonl",
+        jsonl.to_str().unwrap(),
+        "--intercept",
+        "127.0.0.1",
+    ]);
+    // curl sends no SNI for an IP address.
+    let out = curl(&[
+        "--proxy",
+        &badreq.url(),
+        "--cacert",
+        badreq.ca_pem().to_str().unwrap(),
+        "-d",
+        "ip",
+        &format!("https://127.0.0.1:{}/echo", env.upstream.addr.port()),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let records = wait_for(2, || read_jsonl(&jsonl));
+    let notice = records
+        .iter()
+        .find(|r| r["kind"] == "connection")
+        .expect("a notice record");
+    assert_eq!(notice["notice"]["kind"], "client_no_sni");
+    assert!(
+        records
+            .iter()
+            .any(|r| r["kind"] == "exchange" && r["response"]["status"] == 200)
+    );
+}
