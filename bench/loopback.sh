@@ -25,6 +25,7 @@ wrk.method = "POST"
 wrk.body = '$body'
 wrk.headers["content-type"] = "application/json"
 wrk.headers["anthropic-version"] = "2023-06-01"
+wrk.headers["x-api-key"] = "sk-ant-api03-BENCHbenchBENCHbenchBENCHbenchBENCHbenchBENCHbenchBENCHbenchBENCHbenchBENCHbenchBENCHbenchBENAA"
 LUA
 
 run() { wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency -s "$work/post.lua" "$1" | tee "$work/wrk.out" >&2; }

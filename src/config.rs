@@ -77,9 +77,22 @@ impl Config {
     }
 
     pub fn from_toml_str(text: &str, path: &Path) -> Result<Config, UsageError> {
-        toml::from_str(text).map_err(|e| UsageError::ConfigInvalid {
-            path: path.to_owned(),
-            reason: e.message().trim().replace('\n', " "),
+        toml::from_str(text).map_err(|e| {
+            let message = e.message().trim().replace('\n', " ");
+            // Name the key whose value is bad, from the line the error points at.
+            let key = e
+                .span()
+                .and_then(|span| text[..span.start.min(text.len())].lines().last())
+                .and_then(|line| line.split_once('='))
+                .map(|(key, _)| key.trim().to_owned())
+                .filter(|key| !key.is_empty() && !message.contains(key.as_str()));
+            UsageError::ConfigInvalid {
+                path: path.to_owned(),
+                reason: match key {
+                    Some(key) => format!("`{key}`: {message}"),
+                    None => message,
+                },
+            }
         })
     }
 
@@ -204,8 +217,14 @@ mod tests {
 
     #[test]
     fn bad_value_is_named() {
-        let err = Config::from_toml_str("listen = \"nowhere\"", Path::new("x.toml")).unwrap_err();
-        assert!(err.to_string().contains("x.toml"), "{err}");
+        let err =
+            Config::from_toml_str("intercept = []\nlisten = \"nowhere\"", Path::new("x.toml"))
+                .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("x.toml") && text.contains("`listen`"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -32,6 +32,8 @@ pub struct RequestView {
     pub as_of: String,
     /// False for a bare body checked offline without `-H`: header rules stay silent.
     pub headers_known: bool,
+    /// The endpoint the path names, looked up once (rules ask often).
+    endpoint: Option<&'static Endpoint>,
 }
 
 #[derive(Debug, Clone)]
@@ -138,7 +140,9 @@ impl RequestView {
             json_error,
             as_of,
             headers_known: true,
+            endpoint: None,
         }
+        .with_endpoint()
     }
 
     /// `scheme://host[:port]/path[?query]`, or the bare path when the host is unknown.
@@ -208,7 +212,12 @@ impl RequestView {
     }
 
     pub fn endpoint(&self) -> Option<&'static Endpoint> {
-        knowledge().endpoint(&self.path)
+        self.endpoint
+    }
+
+    fn with_endpoint(mut self) -> RequestView {
+        self.endpoint = knowledge().endpoint(&self.path);
+        self
     }
 
     pub fn kind(&self) -> Option<EndpointKind> {

@@ -87,9 +87,17 @@ fn tight(bytes: u64) -> String {
     size(bytes).replace(' ', "")
 }
 
-fn json_field(exchange: &Exchange, field: &str) -> Option<serde_json::Value> {
-    let body: serde_json::Value = serde_json::from_slice(&exchange.request.body.bytes).ok()?;
-    body.get(field).cloned()
+/// The request's `model` and `stream`, read with one parse of the body.
+fn model_and_stream(exchange: &Exchange) -> (Option<String>, bool) {
+    #[derive(serde::Deserialize)]
+    struct Fields {
+        model: Option<String>,
+        stream: Option<bool>,
+    }
+    match serde_json::from_slice::<Fields>(&exchange.request.body.bytes) {
+        Ok(fields) => (fields.model, fields.stream == Some(true)),
+        Err(_) => (None, false),
+    }
 }
 
 /// The exchange's headline.
@@ -115,10 +123,11 @@ pub fn headline(exchange: &Exchange, style: &Style) -> String {
         tight(exchange.response.as_ref().map_or(0, |r| r.body.total_len)),
     );
     let mut extras = Vec::new();
-    if let Some(model) = json_field(exchange, "model").and_then(|m| m.as_str().map(str::to_owned)) {
+    let (model, stream) = model_and_stream(exchange);
+    if let Some(model) = model {
         extras.push(model);
     }
-    if json_field(exchange, "stream") == Some(serde_json::Value::Bool(true)) {
+    if stream {
         match exchange.timings.first_body_byte {
             Some(first) => extras.push(format!("stream (first event {}ms)", first.as_millis())),
             None => extras.push("stream".to_owned()),
@@ -339,9 +348,11 @@ impl<W: Write + Send> Sink for TerminalSink<W> {
                 }
             },
         };
-        for line in lines {
-            writeln!(self.out, "{line}")?;
-        }
+        // One write per record: lines of two records never interleave, and a
+        // busy proxy makes one syscall per exchange, not one per line.
+        let mut text = lines.join("\n");
+        text.push('\n');
+        self.out.write_all(text.as_bytes())?;
         self.out.flush()
     }
 }
