@@ -119,8 +119,7 @@ fn check_reads_har_files() {
 #[test]
 fn check_reads_badreqs_own_jsonl_log() {
     let env = Env::new("check-jsonl");
-    let jsonl = env.path("log.jsonl");
-    let proxy = env.badreq(&["--jsonl", jsonl.to_str().unwrap()]);
+    let (proxy, jsonl) = env.badreq_logged(&[]);
     let out = curl(&[
         "-H",
         "anthropic-version: 2023-06-01",
@@ -215,8 +214,7 @@ fn env_prints_shell_lines_for_bash_and_fish() {
 #[test]
 fn export_writes_a_redacted_support_bundle_by_request_id() {
     let env = Env::new("export");
-    let jsonl = env.path("log.jsonl");
-    let proxy = env.badreq(&["--jsonl", jsonl.to_str().unwrap()]);
+    let (proxy, jsonl) = env.badreq_logged(&[]);
     curl(&[
         "-H",
         "anthropic-version: 2023-06-01",

@@ -24,6 +24,15 @@ fn still_serves(badreq: &Badreq) {
     );
 }
 
+/// A raw TCP connection to badreq that gives up reading after 10 s.
+fn raw_connection(badreq: &Badreq) -> TcpStream {
+    let stream = TcpStream::connect(badreq.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream
+}
+
 fn body_json(out: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
@@ -37,13 +46,7 @@ fn status_of(out: &std::process::Output) -> u16 {
 #[test]
 fn refused_upstream_gets_a_502_that_names_the_cause() {
     let env = Env::new("refused");
-    let jsonl = env.path("log.jsonl");
-    let badreq = env.badreq(&[
-        "--jsonl",
-        jsonl.to_str().unwrap(),
-        "--upstream",
-        "http://127.0.0.1:1",
-    ]);
+    let (badreq, jsonl) = env.badreq_logged(&["--upstream", "http://127.0.0.1:1"]);
     let out = curl(&[
         "-d",
         r#"{"model":"x"}"#,
@@ -144,8 +147,7 @@ fn stalled_upstream_gets_a_504() {
 #[test]
 fn response_broken_off_mid_body_is_recorded() {
     let env = Env::new("truncate");
-    let jsonl = env.path("log.jsonl");
-    let badreq = env.badreq(&["--jsonl", jsonl.to_str().unwrap()]);
+    let (badreq, jsonl) = env.badreq_logged(&[]);
     let out = curl(&[
         "--proxy",
         &badreq.url(),
@@ -169,12 +171,8 @@ fn response_broken_off_mid_body_is_recorded() {
 #[test]
 fn plain_http_inside_an_intercepted_tunnel_gets_a_400_with_a_reason() {
     let env = Env::new("not-tls");
-    let jsonl = env.path("log.jsonl");
-    let badreq = env.badreq(&["--jsonl", jsonl.to_str().unwrap()]);
-    let mut stream = TcpStream::connect(badreq.addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
+    let (badreq, jsonl) = env.badreq_logged(&[]);
+    let mut stream = raw_connection(&badreq);
     stream
         .write_all(b"CONNECT api.anthropic.com:443 HTTP/1.1\r\nHost: api.anthropic.com:443\r\n\r\n")
         .unwrap();
@@ -198,12 +196,8 @@ fn plain_http_inside_an_intercepted_tunnel_gets_a_400_with_a_reason() {
 #[test]
 fn malformed_http_is_refused_and_recorded() {
     let env = Env::new("malformed");
-    let jsonl = env.path("log.jsonl");
-    let badreq = env.badreq(&["--jsonl", jsonl.to_str().unwrap()]);
-    let mut stream = TcpStream::connect(badreq.addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
+    let (badreq, jsonl) = env.badreq_logged(&[]);
+    let mut stream = raw_connection(&badreq);
     stream
         .write_all(b"THIS IS NOT HTTP\x00\x01\r\n\r\n")
         .unwrap();
@@ -221,8 +215,7 @@ fn malformed_http_is_refused_and_recorded() {
 #[test]
 fn ctrl_c_lets_in_flight_exchanges_finish_and_flushes_the_log() {
     let env = Env::new("shutdown");
-    let jsonl = env.path("log.jsonl");
-    let mut badreq = env.badreq(&["--jsonl", jsonl.to_str().unwrap()]);
+    let (mut badreq, jsonl) = env.badreq_logged(&[]);
     let url = badreq.url();
     let ca = badreq.ca_pem();
     let slow = std::thread::spawn(move || {
@@ -259,8 +252,7 @@ fn ctrl_c_lets_in_flight_exchanges_finish_and_flushes_the_log() {
 #[test]
 fn a_client_that_rejects_badreqs_certificate_is_told_how_to_trust_it() {
     let env = Env::new("untrusting-client");
-    let jsonl = env.path("log.jsonl");
-    let badreq = env.badreq(&["--jsonl", jsonl.to_str().unwrap()]);
+    let (badreq, jsonl) = env.badreq_logged(&[]);
     // No --cacert: curl does not trust badreq's CA and aborts the handshake.
     let out = curl(&[
         "--proxy",
@@ -283,13 +275,7 @@ fn a_client_that_rejects_badreqs_certificate_is_told_how_to_trust_it() {
 #[test]
 fn a_client_without_sni_is_served_and_noted() {
     let env = Env::new("no-sni");
-    let jsonl = env.path("log.jsonl");
-    let badreq = env.badreq(&[
-        "--jsonl",
-        jsonl.to_str().unwrap(),
-        "--intercept",
-        "127.0.0.1",
-    ]);
+    let (badreq, jsonl) = env.badreq_logged(&["--intercept", "127.0.0.1"]);
     // curl sends no SNI for an IP address.
     let out = curl(&[
         "--proxy",

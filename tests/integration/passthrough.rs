@@ -9,8 +9,7 @@ fn proxy_flag(badreq: &Badreq) -> String {
 #[test]
 fn large_bodies_cross_unchanged_through_the_intercepted_tunnel() {
     let env = Env::new("large-bodies");
-    let jsonl = env.path("log.jsonl");
-    let badreq = env.badreq(&["--jsonl", jsonl.to_str().unwrap()]);
+    let (badreq, jsonl) = env.badreq_logged(&[]);
     let upload = env.path("upload.bin");
     let data = upstream::pattern(10 * 1024 * 1024);
     std::fs::write(&upload, &data).unwrap();

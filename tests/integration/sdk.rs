@@ -13,8 +13,7 @@ fn proxy_env(badreq: &crate::support::Badreq) -> Vec<(&'static str, String)> {
 #[test]
 fn sdk_2x_gets_the_upstreams_exact_error_body() {
     let env = Env::new("sdk-error");
-    let jsonl = env.path("log.jsonl");
-    let badreq = env.badreq(&["--jsonl", jsonl.to_str().unwrap()]);
+    let (badreq, jsonl) = env.badreq_logged(&[]);
     let out = run_python(2, "sdk_messages.py", &["error"], &proxy_env(&badreq));
     assert!(out["sdk_version"].as_str().unwrap().starts_with("2."));
     let error = &out["error"];
@@ -61,8 +60,7 @@ fn sdk_2x_gets_the_upstreams_exact_error_body() {
 #[test]
 fn sdk_2x_stream_arrives_event_by_event() {
     let env = Env::new("sdk-stream");
-    let jsonl = env.path("log.jsonl");
-    let badreq = env.badreq(&["--jsonl", jsonl.to_str().unwrap()]);
+    let (badreq, jsonl) = env.badreq_logged(&[]);
     let out = run_python(2, "sdk_messages.py", &["stream"], &proxy_env(&badreq));
     assert_eq!(out["text"], "Hello world");
     let events = out["events"].as_array().unwrap();

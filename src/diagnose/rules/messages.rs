@@ -415,12 +415,15 @@ pub fn openai_image_url(req: &RequestView, out: &mut Findings) {
     }
 }
 
-pub fn assistant_document_2026(req: &RequestView, out: &mut Findings) {
-    let rejected = req
-        .api_version()
+/// Whether the version sent has 2026-10-21's stricter content rules.
+fn strict_content(req: &RequestView) -> bool {
+    req.api_version()
         .and_then(|v| knowledge().version(v))
-        .is_some_and(|v| v.assistant_documents_rejected);
-    if !rejected {
+        .is_some_and(|v| v.assistant_documents_rejected)
+}
+
+pub fn assistant_document_2026(req: &RequestView, out: &mut Findings) {
+    if !strict_content(req) {
         return;
     }
     let Some(messages) = req.messages() else {
@@ -440,11 +443,7 @@ pub fn assistant_document_2026(req: &RequestView, out: &mut Findings) {
 }
 
 pub fn user_text_citations_2026(req: &RequestView, out: &mut Findings) {
-    let rejected = req
-        .api_version()
-        .and_then(|v| knowledge().version(v))
-        .is_some_and(|v| v.assistant_documents_rejected);
-    if !rejected {
+    if !strict_content(req) {
         return;
     }
     let Some(messages) = req.messages() else {

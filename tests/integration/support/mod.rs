@@ -54,6 +54,14 @@ impl Env {
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
+
+    /// badreq with a JSON-lines log in the test folder, and the log's path.
+    pub fn badreq_logged(&self, extra: &[&str]) -> (Badreq, PathBuf) {
+        let jsonl = self.path("log.jsonl");
+        let mut args = vec!["--jsonl", jsonl.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        (self.badreq(&args), jsonl)
+    }
 }
 
 /// A fresh folder under the target dir, removed when dropped.
