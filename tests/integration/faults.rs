@@ -4,19 +4,11 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use crate::support::{Badreq, Env, curl, proxy_args, read_jsonl, wait_for};
+use crate::support::{Badreq, Env, curl, curl_via, proxy_args, read_jsonl, wait_for};
 
 /// A plain request through badreq that must still work after a fault.
 fn still_serves(badreq: &Badreq) {
-    let out = curl(&[
-        "--proxy",
-        &badreq.url(),
-        "--cacert",
-        badreq.ca_pem().to_str().unwrap(),
-        "-d",
-        "again",
-        "https://api.anthropic.com/echo",
-    ]);
+    let out = curl_via(badreq, &["-d", "again", "https://api.anthropic.com/echo"]);
     assert!(
         out.status.success(),
         "badreq stopped serving: {}",
@@ -80,17 +72,16 @@ fn upstream_reset_mid_body_gets_a_502() {
     let big = vec![b'x'; 4 * 1024 * 1024];
     let upload = env.path("big.bin");
     std::fs::write(&upload, &big).unwrap();
-    let out = curl(&[
-        "--proxy",
-        &badreq.url(),
-        "--cacert",
-        badreq.ca_pem().to_str().unwrap(),
-        "--data-binary",
-        &format!("@{}", upload.display()),
-        "-w",
-        "\n%{http_code}",
-        "https://api.anthropic.com/reset-mid-body",
-    ]);
+    let out = curl_via(
+        &badreq,
+        &[
+            "--data-binary",
+            &format!("@{}", upload.display()),
+            "-w",
+            "\n%{http_code}",
+            "https://api.anthropic.com/reset-mid-body",
+        ],
+    );
     assert_eq!(
         status_of(&out),
         502,
@@ -111,15 +102,10 @@ fn untrusted_upstream_certificate_gets_a_502() {
         .collect();
     assert!(!args.iter().any(|a| a.ends_with("test-upstream-ca.pem")));
     let badreq = Badreq::start(env.dir.path(), &args);
-    let out = curl(&[
-        "--proxy",
-        &badreq.url(),
-        "--cacert",
-        badreq.ca_pem().to_str().unwrap(),
-        "-d",
-        "{}",
-        "https://api.anthropic.com/v1/messages",
-    ]);
+    let out = curl_via(
+        &badreq,
+        &["-d", "{}", "https://api.anthropic.com/v1/messages"],
+    );
     let body = body_json(&out);
     assert_eq!(body["error"]["type"], "badreq_upstream_tls");
     let message = body["error"]["message"].as_str().unwrap();
@@ -130,15 +116,10 @@ fn untrusted_upstream_certificate_gets_a_502() {
 fn stalled_upstream_gets_a_504() {
     let env = Env::new("stall");
     let badreq = env.badreq(&["--response-timeout", "1"]);
-    let out = curl(&[
-        "--proxy",
-        &badreq.url(),
-        "--cacert",
-        badreq.ca_pem().to_str().unwrap(),
-        "-w",
-        "\n%{http_code}",
-        "https://api.anthropic.com/stall",
-    ]);
+    let out = curl_via(
+        &badreq,
+        &["-w", "\n%{http_code}", "https://api.anthropic.com/stall"],
+    );
     assert_eq!(status_of(&out), 504);
     assert!(String::from_utf8_lossy(&out.stdout).contains("no response head within 1s"));
     still_serves(&badreq);
@@ -148,13 +129,7 @@ fn stalled_upstream_gets_a_504() {
 fn response_broken_off_mid_body_is_recorded() {
     let env = Env::new("truncate");
     let (badreq, jsonl) = env.badreq_logged(&[]);
-    let out = curl(&[
-        "--proxy",
-        &badreq.url(),
-        "--cacert",
-        badreq.ca_pem().to_str().unwrap(),
-        "https://api.anthropic.com/truncate",
-    ]);
+    let out = curl_via(&badreq, &["https://api.anthropic.com/truncate"]);
     assert!(
         !out.status.success(),
         "the client must see the body break off: {:?} {:?} {:#?}",
@@ -277,15 +252,14 @@ fn a_client_without_sni_is_served_and_noted() {
     let env = Env::new("no-sni");
     let (badreq, jsonl) = env.badreq_logged(&["--intercept", "127.0.0.1"]);
     // curl sends no SNI for an IP address.
-    let out = curl(&[
-        "--proxy",
-        &badreq.url(),
-        "--cacert",
-        badreq.ca_pem().to_str().unwrap(),
-        "-d",
-        "ip",
-        &format!("https://127.0.0.1:{}/echo", env.upstream.addr.port()),
-    ]);
+    let out = curl_via(
+        &badreq,
+        &[
+            "-d",
+            "ip",
+            &format!("https://127.0.0.1:{}/echo", env.upstream.addr.port()),
+        ],
+    );
     assert!(
         out.status.success(),
         "{}",

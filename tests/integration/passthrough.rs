@@ -1,6 +1,8 @@
 //! Pass-through is byte-exact: bodies, header order and case, HTTP/2, tunnels.
 
-use crate::support::{self, Badreq, Env, RawUpstream, curl, read_jsonl, upstream, wait_for};
+use crate::support::{
+    self, Badreq, Env, RawUpstream, curl, curl_via, read_jsonl, upstream, wait_for,
+};
 
 fn proxy_flag(badreq: &Badreq) -> String {
     badreq.url()
@@ -197,13 +199,7 @@ fn hosts_not_intercepted_are_tunnelled_blind() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains(&upstream::sha256_hex(b"through")));
     // badreq's CA does not sign for blind.test: it never minted a leaf there.
-    let out = curl(&[
-        "--proxy",
-        &badreq.url(),
-        "--cacert",
-        badreq.ca_pem().to_str().unwrap(),
-        "https://blind.test/echo",
-    ]);
+    let out = curl_via(&badreq, &["https://blind.test/echo"]);
     assert!(
         !out.status.success(),
         "a blind tunnel must not present badreq's certificate"

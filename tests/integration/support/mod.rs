@@ -240,6 +240,15 @@ pub fn curl(args: &[&str]) -> Output {
         .expect("curl must be installed (tests/run.sh installs it)")
 }
 
+/// curl through `badreq` as an HTTPS proxy, trusting badreq's CA.
+pub fn curl_via(badreq: &Badreq, args: &[&str]) -> Output {
+    let url = badreq.url();
+    let ca = badreq.ca_pem().display().to_string();
+    let mut all = vec!["--proxy", url.as_str(), "--cacert", ca.as_str()];
+    all.extend_from_slice(args);
+    curl(&all)
+}
+
 /// The venv Python that has the official SDK of the given major version.
 pub fn sdk_python(major: u32) -> PathBuf {
     let var = format!("BADREQ_TEST_PY{major}");
