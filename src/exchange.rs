@@ -165,9 +165,21 @@ pub enum ConnectionWhat {
     Notice { kind: String, message: String },
 }
 
+/// A request whose body is complete while its response is still on the way:
+/// what the request alone shows can be said before the answer arrives.
+#[derive(Debug, Clone)]
+pub struct Preflight {
+    pub id: u64,
+    pub started_at: SystemTime,
+    pub request: RequestRecord,
+    /// Filled in by the recorder: the request rules' predictions.
+    pub findings: Vec<crate::diagnose::Finding>,
+}
+
 /// What the recorder receives.
 #[derive(Debug, Clone)]
 pub enum Record {
     Exchange(Box<Exchange>),
+    Preflight(Box<Preflight>),
     Connection(ConnectionEvent),
 }

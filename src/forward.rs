@@ -22,7 +22,8 @@ use tracing::Instrument;
 
 use crate::error::{ConnectError, ProxyError};
 use crate::exchange::{
-    BodyRecord, Exchange, Failure, Head, Mode, Record, RequestRecord, ResponseRecord, Timings,
+    BodyRecord, Exchange, Failure, Head, Mode, Preflight, Record, RequestRecord, ResponseRecord,
+    Timings,
 };
 use crate::proxy::{InFlight, Proxy};
 use crate::respond;
@@ -309,8 +310,24 @@ async fn record(
     }
     request.body = request_body.into();
     let (response, failure) = match upstream {
-        Upstream::Answered { status, head, copy } => {
-            let copy = copy.await.unwrap_or_else(|_| CapturedBody::empty());
+        Upstream::Answered {
+            status,
+            head,
+            mut copy,
+        } => {
+            let copy = match copy.try_recv() {
+                Ok(done) => done,
+                Err(_) => {
+                    // The answer is still on its way: say now what the request alone shows.
+                    proxy.send_record(Record::Preflight(Box::new(Preflight {
+                        id: pending.id,
+                        started_at: pending.started_at,
+                        request: request.clone(),
+                        findings: Vec::new(),
+                    })));
+                    copy.await.unwrap_or_else(|_| CapturedBody::empty())
+                }
+            };
             timings.total = copy.ended_at.saturating_duration_since(pending.started);
             timings.first_body_byte = copy
                 .first_frame_at

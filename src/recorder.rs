@@ -60,9 +60,19 @@ impl Recorder {
             .spawn(move || {
                 let mut summary = Summary::default();
                 while let Some(Message::Record(mut record)) = rx.blocking_recv() {
-                    if let Record::Exchange(exchange) = &mut record {
-                        let view = crate::diagnose::ExchangeView::from_exchange(exchange);
-                        exchange.findings = crate::diagnose::diagnose(&view);
+                    match &mut record {
+                        Record::Exchange(exchange) => {
+                            let view = crate::diagnose::ExchangeView::from_exchange(exchange);
+                            exchange.findings = crate::diagnose::diagnose(&view);
+                        }
+                        Record::Preflight(preflight) => {
+                            let view = crate::diagnose::view::RequestView::from_record(
+                                &preflight.request,
+                                preflight.started_at,
+                            );
+                            preflight.findings = crate::diagnose::check_request(&view);
+                        }
+                        Record::Connection(_) => {}
                     }
                     count(&mut summary, &record);
                     for sink in &mut sinks {
@@ -95,6 +105,7 @@ impl Recorder {
 
 fn count(summary: &mut Summary, record: &Record) {
     match record {
+        Record::Preflight(_) => {}
         Record::Exchange(exchange) => {
             summary.exchanges += 1;
             let status = exchange.response.as_ref().map_or(0, |r| r.status.as_u16());

@@ -97,6 +97,23 @@ pub fn today() -> String {
 }
 
 impl RequestView {
+    /// The view of a recorded request, judged by the API of the day it was sent.
+    pub fn from_record(
+        record: &crate::exchange::RequestRecord,
+        sent: std::time::SystemTime,
+    ) -> RequestView {
+        RequestView::new(
+            record.method.as_str(),
+            &record.url,
+            record.head.headers.clone(),
+            record.body.bytes.clone(),
+            record.body.total_len,
+            // A body that did not arrive whole is judged as incomplete.
+            record.body.truncated || record.body.end != crate::tee::BodyEnd::Complete,
+            day_of(sent),
+        )
+    }
+
     /// `url` is absolute (`https://host/path?q`) or a bare path (host unknown).
     pub fn new(
         method: &str,

@@ -36,6 +36,10 @@ impl JsonlSink {
 
 impl Sink for JsonlSink {
     fn write(&mut self, record: &Record) -> std::io::Result<()> {
+        // The log holds finished exchanges; predictions are in them.
+        if matches!(record, Record::Preflight(_)) {
+            return Ok(());
+        }
         let value = record_json(record);
         serde_json::to_writer(&mut self.out, &value)?;
         self.out.write_all(b"\n")?;
@@ -51,6 +55,12 @@ impl Sink for JsonlSink {
 pub fn record_json(record: &Record) -> Value {
     match record {
         Record::Exchange(exchange) => exchange_json(exchange),
+        Record::Preflight(preflight) => json!({
+            "schema": SCHEMA,
+            "kind": "preflight",
+            "id": preflight.id,
+            "diagnoses": preflight.findings,
+        }),
         Record::Connection(event) => {
             let mut value = json!({
                 "schema": SCHEMA,

@@ -307,6 +307,33 @@ impl<W: Write + Send> Sink for TerminalSink<W> {
                 }
                 render_exchange(exchange, &self.style)
             }
+            Record::Preflight(preflight) => {
+                let errors: Vec<&Finding> = preflight
+                    .findings
+                    .iter()
+                    .filter(|f| f.severity == Severity::Error)
+                    .collect();
+                if errors.is_empty() {
+                    return Ok(());
+                }
+                let time = clock(preflight.started_at);
+                let mut lines = vec![format!(
+                    "{} #{} {} {} … awaiting the response; predicted:",
+                    time.split('.').next().unwrap_or(&time),
+                    preflight.id,
+                    preflight.request.method,
+                    target(&preflight.request.url)
+                )];
+                for f in errors {
+                    lines.push(format!(
+                        "  {} {} {}",
+                        self.style.paint("31", "✗"),
+                        f.rule,
+                        f.location
+                    ));
+                }
+                lines
+            }
             Record::Connection(event) => match &event.what {
                 ConnectionWhat::Tunnel { up, down } => {
                     if self.style.quiet {

@@ -289,3 +289,36 @@ fn absolute_form_for_badreq_itself_is_base_url_mode() {
         "forwarded to the upstream, not looped"
     );
 }
+
+#[test]
+fn predictions_are_shown_before_a_slow_answer_arrives() {
+    let env = Env::new("preflight");
+    let badreq = env.badreq(&[]);
+    // A streamed answer takes about two seconds; the request alone shows its fault.
+    let url = format!("{}/v1/messages", badreq.url());
+    let streaming = std::thread::spawn(move || {
+        curl(&[
+            "-H",
+            "anthropic-version: 2023-06-01",
+            "-H",
+            "content-type: application/json",
+            "-d",
+            r#"{"model":"claude-sonnet-4-6","max_tokens":10,"stream":true,"temperature":0.5,"top_p":0.9,"messages":[{"role":"user","content":"hi"}]}"#,
+            &url,
+        ])
+    });
+    let early = badreq.wait_for_line("awaiting the response; predicted:");
+    assert!(early.contains("#1 POST"), "{early}");
+    assert!(
+        env.upstream.log.all().len() == 1
+            && !badreq
+                .stderr()
+                .iter()
+                .any(|l| l.contains("stream (first event")),
+        "printed before the stream ended"
+    );
+    let out = streaming.join().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("message_stop"));
+    // The test upstream accepts it, so the prediction is shown as contradicted.
+    badreq.wait_for_line("sampling-temperature-and-top-p /top_p (contradicted");
+}
