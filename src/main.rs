@@ -217,8 +217,15 @@ fn run_proxy(
         );
         let summary = server.serve(shutdown_signal()).await;
         eprintln!(
-            "badreq stopped: {} exchanges ({} failed), {} blind tunnels, {} failed connections",
-            summary.exchanges, summary.failed, summary.tunnels, summary.connection_failures
+            "badreq stopped: {} exchanges ({} failed, {} with errors), {} blind tunnels, {} failed connections; findings: {} confirmed, {} contradicted, {} unexplained",
+            summary.exchanges,
+            summary.failed,
+            summary.diagnosed,
+            summary.tunnels,
+            summary.connection_failures,
+            summary.confirmed,
+            summary.contradicted,
+            summary.unexplained
         );
         Ok(())
     })
