@@ -187,78 +187,108 @@ async fn exchange(
         .send(Request::from_parts(parts, request_body))
         .await;
     let ttfb = started.elapsed();
+    let recording = Recording {
+        proxy,
+        in_flight,
+        pending,
+        request_copy,
+    };
     match sent {
         Ok(response) => {
-            let setup = response
-                .extensions()
-                .get::<ConnInfo>()
-                .and_then(ConnInfo::claim_setup);
-            let (mut parts, body) = response.into_parts();
-            strip_hop_by_hop(&mut parts.headers);
-            parts.version = Version::HTTP_11;
-            let status = parts.status;
-            let head = Head::from_headers(parts.version, &parts.headers);
-            let (response_body, response_copy) = TeeBody::new(body, limit);
-            tracing::debug!(status = status.as_u16(), "response head forwarded");
-            let timings = Timings {
-                connect: setup.map(|(c, _)| c),
-                tls: setup.and_then(|(_, t)| t),
-                ttfb: Some(ttfb),
-                ..Timings::default()
-            };
-            tokio::spawn(
-                record(
-                    proxy,
-                    in_flight,
-                    pending,
-                    request_copy,
-                    timings,
-                    Upstream::Answered {
-                        status,
-                        head,
-                        copy: response_copy,
-                    },
-                )
-                .in_current_span(),
-            );
-            Response::from_parts(parts, response_body.boxed())
+            let (response, timings, upstream) = stream_back(response, ttfb, limit);
+            recording.spawn(timings, upstream);
+            response
         }
         Err(error) => {
             tracing::debug!(error = %error.describe(), "upstream failed");
-            let (response, body) = respond::proxy_error(&error);
-            let synthetic = ResponseRecord {
-                status: response.status(),
-                head: Head::from_headers(Version::HTTP_11, response.headers()),
-                body: BodyRecord {
-                    total_len: body.len() as u64,
-                    bytes: body,
-                    truncated: false,
-                    end: BodyEnd::Complete,
-                },
-                synthetic: true,
-            };
-            let timings = Timings::default();
-            tokio::spawn(
-                record(
-                    proxy,
-                    in_flight,
-                    pending,
-                    request_copy,
-                    timings,
-                    Upstream::Failed {
-                        leftover,
-                        error: Failure {
-                            side: error.side(),
-                            kind: error.kind().to_owned(),
-                            message: error.describe(),
-                        },
-                        response: synthetic,
-                    },
-                )
-                .in_current_span(),
-            );
+            let (response, upstream) = answer_failure(&error, leftover);
+            recording.spawn(Timings::default(), upstream);
             response
         }
+    }
+}
+
+/// Prepares the upstream's response for the client: hop-by-hop headers go and
+/// the body is tee'd; it streams from here on.
+fn stream_back(
+    response: Response<Incoming>,
+    ttfb: std::time::Duration,
+    limit: usize,
+) -> (Response<ProxyBody>, Timings, Upstream) {
+    let setup = response
+        .extensions()
+        .get::<ConnInfo>()
+        .and_then(ConnInfo::claim_setup);
+    let (mut parts, body) = response.into_parts();
+    strip_hop_by_hop(&mut parts.headers);
+    parts.version = Version::HTTP_11;
+    let status = parts.status;
+    let head = Head::from_headers(parts.version, &parts.headers);
+    let (response_body, copy) = TeeBody::new(body, limit);
+    tracing::debug!(status = status.as_u16(), "response head forwarded");
+    let timings = Timings {
+        connect: setup.map(|(c, _)| c),
+        tls: setup.and_then(|(_, t)| t),
+        ttfb: Some(ttfb),
+        ..Timings::default()
+    };
+    let upstream = Upstream::Answered { status, head, copy };
+    (
+        Response::from_parts(parts, response_body.boxed()),
+        timings,
+        upstream,
+    )
+}
+
+/// badreq's own 502/504 for `error`, and how the exchange is recorded.
+fn answer_failure(
+    error: &ProxyError,
+    leftover: Leftover<Incoming>,
+) -> (Response<ProxyBody>, Upstream) {
+    let (response, body) = respond::proxy_error(error);
+    let synthetic = ResponseRecord {
+        status: response.status(),
+        head: Head::from_headers(Version::HTTP_11, response.headers()),
+        body: BodyRecord {
+            total_len: body.len() as u64,
+            bytes: body,
+            truncated: false,
+            end: BodyEnd::Complete,
+        },
+        synthetic: true,
+    };
+    let upstream = Upstream::Failed {
+        leftover,
+        error: Failure {
+            side: error.side(),
+            kind: error.kind().to_owned(),
+            message: error.describe(),
+        },
+        response: synthetic,
+    };
+    (response, upstream)
+}
+
+/// What it takes to finish an exchange's record once its bodies are done.
+struct Recording {
+    proxy: Arc<Proxy>,
+    in_flight: InFlight,
+    pending: Pending,
+    request_copy: oneshot::Receiver<CapturedBody>,
+}
+
+impl Recording {
+    /// Finishes the record in the background; the response is not held back.
+    fn spawn(self, timings: Timings, upstream: Upstream) {
+        let Recording {
+            proxy,
+            in_flight,
+            pending,
+            request_copy,
+        } = self;
+        tokio::spawn(
+            record(proxy, in_flight, pending, request_copy, timings, upstream).in_current_span(),
+        );
     }
 }
 
