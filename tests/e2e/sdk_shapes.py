@@ -126,6 +126,14 @@ shapes = {
     "stream helper": lambda: client.messages.stream(model=MODEL, max_tokens=1024, messages=[{"role": "user", "content": "Hello"}]).__enter__().get_final_message(),
     "count tokens": lambda: client.messages.count_tokens(model=MODEL, messages=[{"role": "user", "content": "Hello"}]),
     "count tokens with tools": lambda: client.messages.count_tokens(model=MODEL, tools=[tool], system="Be brief.", messages=[{"role": "user", "content": "Hello"}]),
+    "beta: interleaved thinking with tools": lambda: client.beta.messages.create(
+        model=MODEL, max_tokens=4096, betas=["interleaved-thinking-2025-05-14"],
+        thinking={"type": "enabled", "budget_tokens": 2048}, tools=[tool],
+        messages=[{"role": "user", "content": "Weather in Paris?"}]),
+    "beta: context management": lambda: client.beta.messages.create(
+        model=MODEL, max_tokens=1024, betas=["context-management-2025-06-27"],
+        context_management={"edits": [{"type": "clear_tool_uses_20250919"}]},
+        messages=[{"role": "user", "content": "Hello"}]),
     "batch": lambda: client.messages.batches.create(requests=[{"custom_id": "r1", "params": {"model": MODEL, "max_tokens": 1024, "messages": [{"role": "user", "content": "Hello"}]}}]),
 }
 if major >= 1:
