@@ -8,8 +8,12 @@
 //! - [`tls`]: the local CA, per-host leaves, the client handshake, upstream trust.
 //! - [`forward`] and [`upstream`]: sending an exchange upstream and streaming it back.
 //! - [`tee`]: the body wrapper that copies bytes for inspection without delaying them.
-//! - [`exchange`]: the record of one exchange; [`recorder`] and [`output`] consume it.
-//! - [`respond`]: responses badreq makes itself (502/504/400).
+//! - [`exchange`]: the record of one exchange; [`recorder`] diagnoses it and hands it to [`output`]
+//!   (terminal, JSONL, HAR).
+//! - [`diagnose`]: the rules, their registry and the correlation with the API's answer; the facts
+//!   they read are data, in [`knowledge`] (`src/knowledge.toml`).
+//! - [`check`] and [`export`]: the engine on saved traffic; [`run`]: `badreq run -- CMD` for CI.
+//! - [`respond`]: responses badreq makes itself (502/504/400); [`sse`]: reading captured streams.
 //! - [`config`], [`cli`], [`error`], [`redact`].
 //!
 //! # Life of an exchange
@@ -20,7 +24,8 @@
 //! request to forward ends in `forward::handle`: hop-by-hop headers go, bodies
 //! are wrapped in `TeeBody`, the pooled client sends the request, and the
 //! response streams back at once. When both bodies finish, the `Exchange`
-//! travels over a channel to the recorder thread, which writes it to the sinks.
+//! travels over a channel to the recorder thread, which runs the diagnosis
+//! (request rules, then the API's answer) and writes it to the sinks.
 //! See `docs/architecture.md`.
 
 pub mod check;

@@ -1,7 +1,7 @@
 //! Request rules, one function each, grouped by family.
 //!
-//! A rule looks at a [`RequestView`] and calls `out.flag(location, message)`
-//! for each fault it sees, adding the fix (and a [`Patch`] where the fix is
+//! A rule looks at a [`RequestView`](crate::diagnose::RequestView) and calls `out.flag(location, message)`
+//! for each fault it sees, adding the fix (and a [`Patch`](crate::diagnose::Patch) where the fix is
 //! mechanical). Rules read API facts from [`crate::knowledge`], never from
 //! constants of their own. The table of IDs is `registry.rs`; the
 //! documentation of each rule is `docs/rules.md`.
