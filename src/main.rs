@@ -286,5 +286,8 @@ fn print_ca(config: &Config) -> Result<(), badreq::error::FatalError> {
         "Base-URL mode needs no CA: ANTHROPIC_BASE_URL=http://{}",
         config.listen
     );
+    println!(
+        "To point this shell at badreq in one go: eval \"$(badreq env)\"   (fish: badreq env --shell fish | source)"
+    );
     Ok(())
 }

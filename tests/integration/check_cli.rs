@@ -262,3 +262,77 @@ fn export_writes_a_redacted_support_bundle_by_request_id() {
     ]);
     assert_eq!(missing.status.code(), Some(2));
 }
+
+#[test]
+fn ca_prints_path_fingerprint_and_how_to_trust_it() {
+    let dir = TempDir::new("ca-cmd");
+    let certs = dir.path().join("certs");
+    let out = badreq(&["ca", "--certs", certs.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let path = std::fs::canonicalize(certs.join("ca.pem")).unwrap();
+    assert!(text.contains(&path.display().to_string()), "{text}");
+    let fingerprint = text
+        .lines()
+        .find(|l| l.starts_with("SHA-256 fingerprint:"))
+        .unwrap();
+    assert_eq!(
+        fingerprint
+            .split_whitespace()
+            .last()
+            .unwrap()
+            .split(':')
+            .count(),
+        32,
+        "{fingerprint}"
+    );
+    for needle in [
+        "--cacert",
+        "SSL_CERT_FILE",
+        "REQUESTS_CA_BUNDLE",
+        "NODE_EXTRA_CA_CERTS",
+        "update-ca-certificates",
+        "badreq env",
+    ] {
+        assert!(text.contains(needle), "missing {needle}: {text}");
+    }
+    // The key is private to its owner.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(certs.join("ca-key.pem"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn help_explains_every_proxy_flag() {
+    let out = badreq(&["--help"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--config",
+        "--listen",
+        "--certs",
+        "--intercept",
+        "--upstream",
+        "--upstream-ca",
+        "--connect-to",
+        "--jsonl",
+        "--har",
+        "--no-redact",
+    ] {
+        assert!(text.contains(flag), "--help lacks {flag}");
+    }
+    let out = badreq(&["--connect-to", "nonsense"]);
+    assert_eq!(out.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        message.contains("connect_to") && message.lines().count() == 1,
+        "{message}"
+    );
+}
