@@ -506,3 +506,21 @@ fn docs_rules_md_is_generated_from_the_rules() {
         "docs/rules.md is out of date: run `BADREQ_BLESS=1 cargo test --test rules`"
     );
 }
+
+#[test]
+fn a_vertex_request_is_judged_by_its_body_not_its_path() {
+    let path = root().join("tests/fixtures/cases/tool-use-without-result-vertex-1.json");
+    let options = badreq::check::BodyOptions {
+        method: "POST".into(),
+        url: badreq::check::DEFAULT_URL.into(),
+        headers: vec![],
+    };
+    let checked = badreq::check::check_file(&path, &options).unwrap();
+    let rules: Vec<&str> = checked[0].findings.iter().map(|f| f.rule).collect();
+    assert_eq!(
+        rules,
+        ["tool-use-without-result"],
+        "{:?}",
+        describe(&checked[0].findings)
+    );
+}

@@ -82,9 +82,11 @@ pub fn trailing_slash(req: &RequestView, out: &mut Findings) {
 
 pub fn unknown_endpoint(req: &RequestView, out: &mut Findings) {
     let path = req.path.as_str();
-    // Beta endpoints (agents, sessions, skills, ...) come and go under `?beta=true`.
+    // Beta endpoints (agents, sessions, skills, ...) come and go under `?beta=true`;
+    // cloud-provider paths have a rule of their own.
     if !speaks_for_path(req)
         || req.is_beta()
+        || req.is_cloud_provider_path()
         || !(path == "/v1" || path.starts_with("/v1/"))
         || path.starts_with("/v1/v1/")
     {
