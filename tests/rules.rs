@@ -524,3 +524,48 @@ fn a_vertex_request_is_judged_by_its_body_not_its_path() {
         describe(&checked[0].findings)
     );
 }
+
+/// A request shaped like Claude Code's (OAuth token, its beta list, `?beta=true`,
+/// cached system blocks, tools, streaming) is valid and must stay silent.
+#[test]
+fn a_claude_code_shaped_request_gets_no_error_or_warning() {
+    let spec = json!({
+        "url": "https://api.anthropic.com/v1/messages?beta=true",
+        "headers": {
+            "x-api-key": null,
+            "authorization": "Bearer $OAUTH",
+            "anthropic-beta": "claude-code-20250219,oauth-2025-04-20,interleaved-thinking-2025-05-14,fine-grained-tool-streaming-2025-05-14",
+            "x-app": "cli",
+            "user-agent": "claude-cli/2.0.0 (external, cli)"
+        },
+        "body": {
+            "model": "claude-sonnet-4-6",
+            "max_tokens": 32000,
+            "stream": true,
+            "metadata": {"user_id": "user_abc_account_def_session_ghi"},
+            "system": [
+                {"type": "text", "text": "You are Claude Code, Anthropic's official CLI for Claude.", "cache_control": {"type": "ephemeral"}},
+                {"type": "text", "text": "Project instructions...", "cache_control": {"type": "ephemeral"}}
+            ],
+            "tools": [
+                {"name": "Bash", "description": "Run a command", "input_schema": {"type": "object", "properties": {"command": {"type": "string"}}, "required": ["command"]}},
+                {"name": "Read", "description": "Read a file", "input_schema": {"type": "object", "properties": {"file_path": {"type": "string"}}}}
+            ],
+            "thinking": {"type": "enabled", "budget_tokens": 31999},
+            "messages": [
+                {"role": "user", "content": [{"type": "text", "text": "Fix the failing test", "cache_control": {"type": "ephemeral"}}]},
+                {"role": "assistant", "content": [
+                    {"type": "thinking", "thinking": "Run the tests first.", "signature": "EqQBCkgIARAB"},
+                    {"type": "tool_use", "id": "toolu_01X", "name": "Bash", "input": {"command": "cargo test"}}
+                ]},
+                {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_01X", "content": "1 failed"}]}
+            ]
+        }
+    });
+    let found = diagnose(&build(&spec));
+    let noisy: Vec<String> = describe(&found)
+        .into_iter()
+        .filter(|d| !d.starts_with("info"))
+        .collect();
+    assert!(noisy.is_empty(), "{noisy:?}");
+}
