@@ -322,3 +322,49 @@ fn predictions_are_shown_before_a_slow_answer_arrives() {
     // The test upstream accepts it, so the prediction is shown as contradicted.
     badreq.wait_for_line("sampling-temperature-and-top-p /top_p (contradicted");
 }
+
+#[test]
+fn thirty_mib_bodies_stream_without_being_held_whole() {
+    const SIZE: usize = 30 * 1024 * 1024;
+    let env = Env::new("thirty-mib");
+    let badreq = env.badreq(&[]);
+    let upload = env.path("upload.bin");
+    std::fs::write(&upload, upstream::pattern(SIZE)).unwrap();
+    let out = curl_via(
+        &badreq,
+        &[
+            "--data-binary",
+            &format!("@{}", upload.display()),
+            "https://api.anthropic.com/echo",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answer["len"], SIZE);
+    let download = env.path("download.bin");
+    let out = curl_via(
+        &badreq,
+        &[
+            "-o",
+            download.to_str().unwrap(),
+            &format!("https://api.anthropic.com/download?bytes={SIZE}"),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::metadata(&download).unwrap().len(), SIZE as u64);
+    // Holding either body whole would take badreq past 30 MiB on top of its
+    // 8 MiB capture copy; streaming stays well under that.
+    let peak = badreq.peak_rss_kib();
+    assert!(
+        peak < 36 * 1024,
+        "badreq peaked at {peak} KiB while moving 30 MiB bodies"
+    );
+}
