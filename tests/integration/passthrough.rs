@@ -363,6 +363,7 @@ fn thirty_mib_bodies_stream_without_being_held_whole() {
     // Holding either body whole would take badreq past 30 MiB on top of its
     // 8 MiB capture copy; streaming stays well under that.
     let peak = badreq.peak_rss_kib();
+    eprintln!("badreq peak RSS while moving 30 MiB each way: {peak} KiB");
     assert!(
         peak < 36 * 1024,
         "badreq peaked at {peak} KiB while moving 30 MiB bodies"
