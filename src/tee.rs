@@ -10,7 +10,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use tokio::sync::oneshot;
 
@@ -54,7 +54,8 @@ impl CapturedBody {
 }
 
 struct Capture {
-    buf: BytesMut,
+    /// Grows by doubling but never past `limit`, so the copy costs at most the cap.
+    buf: Vec<u8>,
     limit: usize,
     total_len: u64,
     truncated: bool,
@@ -70,13 +71,18 @@ impl Capture {
         if data.len() > room {
             self.truncated = true;
         }
-        self.buf.extend_from_slice(&data[..data.len().min(room)]);
+        let take = data.len().min(room);
+        if self.buf.capacity() - self.buf.len() < take {
+            let grow = take.max(self.buf.len()).min(self.limit - self.buf.len());
+            self.buf.reserve_exact(grow);
+        }
+        self.buf.extend_from_slice(&data[..take]);
     }
 
     fn finish(&mut self, end: BodyEnd) {
         if let Some(done) = self.done.take() {
             let _ = done.send(CapturedBody {
-                bytes: std::mem::take(&mut self.buf).freeze(),
+                bytes: Bytes::from(std::mem::take(&mut self.buf)),
                 total_len: self.total_len,
                 truncated: self.truncated,
                 end,
@@ -130,7 +136,7 @@ impl<B> TeeBody<B> {
             inner: Some(inner),
             leftover: Some(leftover_tx),
             capture: Capture {
-                buf: BytesMut::new(),
+                buf: Vec::new(),
                 limit,
                 total_len: 0,
                 truncated: false,
