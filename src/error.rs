@@ -189,7 +189,27 @@ impl ProxyError {
             }
             source = cause.source();
         }
+        if let Some(hint) = self.hint() {
+            text.push_str(" — ");
+            text.push_str(hint);
+        }
         text
+    }
+
+    /// What to try, for the failures where the next step is not obvious.
+    fn hint(&self) -> Option<&'static str> {
+        match self.kind() {
+            "upstream_tls" => {
+                Some("if a corporate gateway re-signs TLS, trust its CA with --upstream-ca")
+            }
+            "upstream_dns" => Some("check the host name, or map it with --connect-to"),
+            "upstream_refused" => Some("nothing listens there; check --upstream or --connect-to"),
+            "upstream_timeout" => {
+                Some("the upstream may still be working: raise --response-timeout or use streaming")
+            }
+            "upstream_connect_timeout" => Some("check the network path and --connect-timeout"),
+            _ => None,
+        }
     }
 }
 
