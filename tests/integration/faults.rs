@@ -51,11 +51,10 @@ fn refused_upstream_gets_a_502_that_names_the_cause() {
     let body: serde_json::Value = serde_json::from_str(text.rsplit_once('\n').unwrap().0).unwrap();
     assert_eq!(body["type"], "error");
     assert_eq!(body["error"]["type"], "badreq_upstream_refused");
+    let message = body["error"]["message"].as_str().unwrap();
     assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("refused")
+        message.contains("refused") && message.contains("--upstream"),
+        "says what to check: {message}"
     );
     let records = wait_for(1, || read_jsonl(&jsonl));
     assert_eq!(records[0]["failure"]["kind"], "upstream_refused");
