@@ -7,7 +7,11 @@
 
 use std::thread::JoinHandle;
 
+use std::collections::HashMap;
+
 use tokio::sync::mpsc;
+
+use crate::diagnose::{self, ExchangeView, Finding, view::RequestView};
 
 use crate::exchange::Record;
 
@@ -59,18 +63,22 @@ impl Recorder {
             .name("badreq-recorder".into())
             .spawn(move || {
                 let mut summary = Summary::default();
+                // Predictions made at preflight, reused when the exchange ends.
+                let mut predicted: HashMap<u64, Vec<Finding>> = HashMap::new();
                 while let Some(Message::Record(mut record)) = rx.blocking_recv() {
                     match &mut record {
                         Record::Exchange(exchange) => {
-                            let view = crate::diagnose::ExchangeView::from_exchange(exchange);
-                            exchange.findings = crate::diagnose::diagnose(&view);
+                            let view = ExchangeView::from_exchange(exchange);
+                            exchange.findings = match predicted.remove(&exchange.id) {
+                                Some(early) => diagnose::diagnose_with(&view, early),
+                                None => diagnose::diagnose(&view),
+                            };
                         }
                         Record::Preflight(preflight) => {
-                            let view = crate::diagnose::view::RequestView::from_record(
-                                &preflight.request,
-                                preflight.started_at,
-                            );
-                            preflight.findings = crate::diagnose::check_request(&view);
+                            let view =
+                                RequestView::from_record(&preflight.request, preflight.started_at);
+                            preflight.findings = diagnose::check_request(&view);
+                            predicted.insert(preflight.id, preflight.findings.clone());
                         }
                         Record::Connection(_) => {}
                     }

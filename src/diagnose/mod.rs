@@ -188,7 +188,12 @@ pub fn check_rule(rule: &'static Rule, request: &RequestView) -> Vec<Finding> {
 
 /// The full diagnosis of an exchange: request rules, response rules, correlation.
 pub fn diagnose(exchange: &ExchangeView) -> Vec<Finding> {
-    let predicted = check_request(&exchange.request);
+    diagnose_with(exchange, check_request(&exchange.request))
+}
+
+/// Like [`diagnose`], with the request rules' findings already at hand (the
+/// recorder made them when the request finished, before the answer came).
+pub fn diagnose_with(exchange: &ExchangeView, predicted: Vec<Finding>) -> Vec<Finding> {
     let mut findings = match &exchange.response {
         Some(response) if exchange.request.is_api_traffic() => {
             response::correlate(&exchange.request, response, predicted)
