@@ -4,7 +4,8 @@
 //! (a unit test keeps the two in step), and `badreq explain ID` prints it.
 
 use super::rules::{
-    auth, body, cache, headers, legacy, media, messages, models, thinking, tools, url,
+    auth, cache, headers, json, legacy, media, messages, models, sampling, schema, thinking, tools,
+    url,
 };
 use super::view::RequestView;
 use super::{Findings, Severity};
@@ -240,7 +241,7 @@ pub static RULES: &[Rule] = &[
         id: "json-empty-body",
         family: "json",
         summary: "an empty body where JSON is required",
-        check: Some(body::empty_body),
+        check: Some(json::empty_body),
         ..BASE
     },
     Rule {
@@ -248,7 +249,7 @@ pub static RULES: &[Rule] = &[
         family: "json",
         summary: "a byte order mark before the JSON",
         api_messages: &["not valid JSON"],
-        check: Some(body::bom),
+        check: Some(json::bom),
         ..BASE
     },
     Rule {
@@ -256,7 +257,7 @@ pub static RULES: &[Rule] = &[
         family: "json",
         summary: "form data instead of JSON",
         api_messages: &["not valid JSON"],
-        check: Some(body::form_encoded),
+        check: Some(json::form_encoded),
         ..BASE
     },
     Rule {
@@ -264,7 +265,7 @@ pub static RULES: &[Rule] = &[
         family: "json",
         summary: "a body that is not valid JSON (line, column, snippet)",
         api_messages: &["not valid JSON", "error parsing the body"],
-        check: Some(body::invalid_json),
+        check: Some(json::invalid_json),
         ..BASE
     },
     Rule {
@@ -272,7 +273,7 @@ pub static RULES: &[Rule] = &[
         family: "json",
         summary: "a lone UTF-16 surrogate escape",
         api_messages: &["not valid JSON", "surrogate"],
-        check: Some(body::lone_surrogate),
+        check: Some(json::lone_surrogate),
         ..BASE
     },
     // schema
@@ -281,7 +282,7 @@ pub static RULES: &[Rule] = &[
         family: "schema",
         summary: "model, max_tokens or messages missing",
         api_messages: &["Field required"],
-        check: Some(body::missing_field),
+        check: Some(schema::missing_field),
         ..BASE
     },
     Rule {
@@ -289,7 +290,7 @@ pub static RULES: &[Rule] = &[
         family: "schema",
         summary: "a field of the wrong JSON type",
         api_messages: &["Input should be"],
-        check: Some(body::wrong_type),
+        check: Some(schema::wrong_type),
         ..BASE
     },
     Rule {
@@ -297,7 +298,7 @@ pub static RULES: &[Rule] = &[
         family: "schema",
         summary: "a top-level field the API does not know",
         api_messages: &["Extra inputs are not permitted"],
-        check: Some(body::unknown_field),
+        check: Some(schema::unknown_field),
         ..BASE
     },
     Rule {
@@ -305,7 +306,7 @@ pub static RULES: &[Rule] = &[
         family: "schema",
         summary: "an OpenAI Chat Completions field",
         api_messages: &["Extra inputs are not permitted"],
-        check: Some(body::openai_field),
+        check: Some(schema::openai_field),
         ..BASE
     },
     Rule {
@@ -313,7 +314,7 @@ pub static RULES: &[Rule] = &[
         family: "schema",
         summary: "a beta-only field without its anthropic-beta header",
         api_messages: &["Extra inputs are not permitted"],
-        check: Some(body::beta_field_without_header),
+        check: Some(schema::beta_field_without_header),
         ..BASE
     },
     Rule {
@@ -321,7 +322,7 @@ pub static RULES: &[Rule] = &[
         family: "schema",
         summary: "Bedrock/Vertex body fields sent to api.anthropic.com",
         api_messages: &["Extra inputs are not permitted"],
-        check: Some(body::cloud_provider_field),
+        check: Some(schema::cloud_provider_field),
         ..BASE
     },
     Rule {
@@ -329,7 +330,7 @@ pub static RULES: &[Rule] = &[
         family: "schema",
         summary: "temperature/top_p outside 0–1, negative top_k or max_tokens",
         api_messages: &["Input should be"],
-        check: Some(body::value_out_of_range),
+        check: Some(schema::value_out_of_range),
         ..BASE
     },
     Rule {
@@ -337,7 +338,7 @@ pub static RULES: &[Rule] = &[
         family: "schema",
         summary: "a stop sequence made only of whitespace",
         api_messages: &["each stop sequence must contain non-whitespace"],
-        check: Some(body::stop_sequence_whitespace),
+        check: Some(schema::stop_sequence_whitespace),
         ..BASE
     },
     // sampling
@@ -346,7 +347,7 @@ pub static RULES: &[Rule] = &[
         family: "sampling",
         summary: "temperature, top_p or top_k under anthropic-version 2026-10-21",
         holds: "anthropic-version 2026-10-21 only",
-        check: Some(body::sampling_rejected_by_version),
+        check: Some(sampling::sampling_rejected_by_version),
         ..BASE
     },
     Rule {
@@ -354,7 +355,7 @@ pub static RULES: &[Rule] = &[
         family: "sampling",
         summary: "sampling parameters sent to a model that removed them",
         holds: "models marked sampling = \"removed\" in knowledge.toml (Opus 4.7, 4.8, Fable 5)",
-        check: Some(body::sampling_removed_for_model),
+        check: Some(sampling::sampling_removed_for_model),
         ..BASE
     },
     Rule {
@@ -363,7 +364,7 @@ pub static RULES: &[Rule] = &[
         summary: "temperature and top_p together where the model takes one",
         holds: "models marked sampling = \"exclusive\" (Sonnet 4.5, Sonnet 4.6)",
         api_messages: &["cannot both be specified"],
-        check: Some(body::temperature_and_top_p),
+        check: Some(sampling::temperature_and_top_p),
         ..BASE
     },
     // models
@@ -797,7 +798,7 @@ pub static RULES: &[Rule] = &[
         family: "size",
         summary: "a body over the endpoint's size limit",
         api_messages: &["request_too_large", "Request exceeds the maximum size"],
-        check: Some(body::request_too_large),
+        check: Some(json::request_too_large),
         ..BASE
     },
     // response-only rules (response.rs)

@@ -292,6 +292,11 @@ impl RequestView {
         self.json.as_ref()?.as_object()
     }
 
+    /// `max_tokens` of a Messages body, when it is a non-negative integer.
+    pub fn max_tokens(&self) -> Option<u64> {
+        self.messages_body()?.get("max_tokens")?.as_u64()
+    }
+
     pub fn model_id(&self) -> Option<&str> {
         self.json.as_ref()?.get("model")?.as_str()
     }

@@ -6,24 +6,7 @@ use crate::diagnose::view::RequestView;
 use crate::diagnose::{Findings, Patch};
 use crate::knowledge::knowledge;
 
-use super::{block_type, blocks, pointer, role};
-
-fn at(i: usize) -> String {
-    pointer(["messages".to_string(), i.to_string()])
-}
-
-fn at_field(i: usize, field: &str) -> String {
-    pointer(["messages".to_string(), i.to_string(), field.to_string()])
-}
-
-fn at_block(i: usize, j: usize) -> String {
-    pointer([
-        "messages".to_string(),
-        i.to_string(),
-        "content".into(),
-        j.to_string(),
-    ])
-}
+use super::{block_at, block_field, block_type, blocks, message_at, message_field, pointer, role};
 
 pub fn empty(req: &RequestView, out: &mut Findings) {
     if req.messages().is_some_and(|m| m.is_empty()) {
@@ -56,14 +39,14 @@ pub fn unknown_role(req: &RequestView, out: &mut Findings) {
             Some(value) => {
                 let shown = value.as_str().unwrap_or("(not a string)");
                 out.flag(
-                    at_field(i, "role"),
+                    message_field(i, "role"),
                     format!("role `{shown}` is not a Messages API role"),
                 )
                 .evidence(super::show(value))
                 .fix(role_advice(shown));
             }
             None => {
-                out.flag(at_field(i, "role"), "the message has no `role`")
+                out.flag(message_field(i, "role"), "the message has no `role`")
                     .fix("add `role`: `user` or `assistant`");
             }
         }
@@ -80,7 +63,7 @@ pub fn system_role(req: &RequestView, out: &mut Findings) {
     for (i, message) in messages.iter().enumerate() {
         if role(message) == Some("system") {
             let finding = out
-                .flag(at_field(i, "role"), "a `system` message inside `messages`; before 2026-05-28 the API took only a top-level `system`")
+                .flag(message_field(i, "role"), "a `system` message inside `messages`; before 2026-05-28 the API took only a top-level `system`")
                 .fix("move its text to the top-level `system` field (accepted inside `messages` since 2026-05-28)");
             if i == 0
                 && let Some(text) = message.get("content")
@@ -104,7 +87,7 @@ pub fn consecutive_same_role(req: &RequestView, out: &mut Findings) {
         let (prev, this) = (role(&messages[i - 1]), role(&messages[i]));
         if prev == this && matches!(this, Some("user" | "assistant")) {
             let r = this.unwrap_or("");
-            out.flag(at(i), format!("two `{r}` messages in a row; before 2024-10-22 the API required alternating roles"))
+            out.flag(message_at(i), format!("two `{r}` messages in a row; before 2024-10-22 the API required alternating roles"))
                 .fix("merge consecutive same-role messages (merged automatically since 2024-10-22)");
         }
     }
@@ -144,7 +127,7 @@ pub fn empty_content(req: &RequestView, out: &mut Findings) {
         }
         if is_empty_content(message.get("content")) {
             out.flag(
-                at_field(i, "content"),
+                message_field(i, "content"),
                 format!(
                     "message {i} has empty content; only a final assistant message may be empty"
                 ),
@@ -199,7 +182,7 @@ pub fn whitespace_text(req: &RequestView, out: &mut Findings) {
                 && blank(text)
             {
                 out.flag(
-                    at_field(i, "content"),
+                    message_field(i, "content"),
                     "the message's text is only whitespace",
                 )
                 .evidence(format!("{text:?}"));
@@ -208,7 +191,7 @@ pub fn whitespace_text(req: &RequestView, out: &mut Findings) {
                 if block_type(block) == Some("text")
                     && block.get("text").and_then(Value::as_str).is_some_and(blank)
                 {
-                    out.flag(at_block(i, j), "a text block made only of whitespace")
+                    out.flag(block_at(i, j), "a text block made only of whitespace")
                         .fix("drop it or give it text");
                 }
             }
@@ -252,7 +235,7 @@ pub fn prefill_trailing_whitespace(req: &RequestView, out: &mut Findings) {
     match message.get("content") {
         Some(Value::String(text)) if ends_blank(text) && !text.trim().is_empty() => {
             out.flag(
-                at_field(i, "content"),
+                message_field(i, "content"),
                 "the final assistant message (prefill) ends with whitespace",
             )
             .evidence(format!(
@@ -267,7 +250,7 @@ pub fn prefill_trailing_whitespace(req: &RequestView, out: &mut Findings) {
             ))
             .fix("strip trailing spaces and newlines from the prefill")
             .patch(Patch::set(
-                at_field(i, "content"),
+                message_field(i, "content"),
                 Value::from(text.trim_end()),
             ));
         }
@@ -278,15 +261,9 @@ pub fn prefill_trailing_whitespace(req: &RequestView, out: &mut Findings) {
                 && ends_blank(text)
                 && !text.trim().is_empty()
             {
-                let location = pointer([
-                    "messages".to_string(),
-                    i.to_string(),
-                    "content".into(),
-                    j.to_string(),
-                    "text".into(),
-                ]);
+                let location = block_field(i, j, "text");
                 out.flag(
-                    at_block(i, j),
+                    block_at(i, j),
                     "the final assistant message (prefill) ends with whitespace",
                 )
                 .fix("strip trailing spaces and newlines from the prefill")
@@ -309,9 +286,9 @@ pub fn prefill_unsupported(req: &RequestView, out: &mut Findings) {
         _ => false,
     };
     if model.prefill == Some(false) && text_prefill {
-        out.flag(at(i), format!("{} does not accept a final assistant message (prefill)", model.id))
+        out.flag(message_at(i), format!("{} does not accept a final assistant message (prefill)", model.id))
             .fix("end with a user message; ask for the format in the prompt or use output_config.format (structured outputs)")
-            .patch(Patch::remove(at(i)));
+            .patch(Patch::remove(message_at(i)));
     }
 }
 
@@ -322,7 +299,7 @@ pub fn extra_message_field(req: &RequestView, out: &mut Findings) {
     for (i, message) in messages.iter().enumerate() {
         let Some(map) = message.as_object() else {
             out.flag(
-                at(i),
+                message_at(i),
                 "a message must be an object with `role` and `content`",
             )
             .evidence(super::show(message));
@@ -342,9 +319,9 @@ pub fn extra_message_field(req: &RequestView, out: &mut Findings) {
                 "name" => "messages have no `name`; put speaker names in the text",
                 _ => "a message has only `role` and `content`",
             };
-            out.flag(at_field(i, key), format!("`{key}` is not a message field (OpenAI shape?); the API answers Extra inputs are not permitted"))
+            out.flag(message_field(i, key), format!("`{key}` is not a message field (OpenAI shape?); the API answers Extra inputs are not permitted"))
                 .fix(advice)
-                .patch(Patch::remove(at_field(i, key)));
+                .patch(Patch::remove(message_field(i, key)));
         }
     }
 }
@@ -435,7 +412,7 @@ pub fn assistant_document_2026(req: &RequestView, out: &mut Findings) {
         }
         for (j, block) in blocks(message).into_iter().flatten().enumerate() {
             if block_type(block) == Some("document") {
-                out.flag(at_block(i, j), "a `document` block in an assistant message is rejected under anthropic-version 2026-10-21")
+                out.flag(block_at(i, j), "a `document` block in an assistant message is rejected under anthropic-version 2026-10-21")
                     .fix("move the document into a user message");
             }
         }
@@ -460,13 +437,7 @@ pub fn user_text_citations_2026(req: &RequestView, out: &mut Findings) {
                     .and_then(Value::as_array)
                     .is_some_and(|c| !c.is_empty())
             {
-                let location = pointer([
-                    "messages".to_string(),
-                    i.to_string(),
-                    "content".into(),
-                    j.to_string(),
-                    "citations".into(),
-                ]);
+                let location = block_field(i, j, "citations");
                 out.flag(location.clone(), "a user text block with `citations` is rejected under anthropic-version 2026-10-21")
                     .fix("drop `citations` from user text blocks (they belong to assistant output)")
                     .patch(Patch::remove(location));

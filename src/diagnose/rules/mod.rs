@@ -7,13 +7,15 @@
 //! documentation of each rule is `docs/rules.md`.
 
 pub mod auth;
-pub mod body;
 pub mod cache;
 pub mod headers;
+pub mod json;
 pub mod legacy;
 pub mod media;
 pub mod messages;
 pub mod models;
+pub mod sampling;
+pub mod schema;
 pub mod thinking;
 pub mod tools;
 pub mod url;
@@ -30,6 +32,26 @@ where
         .into_iter()
         .map(|p| format!("/{}", p.to_string().replace('~', "~0").replace('/', "~1")))
         .collect()
+}
+
+/// `/messages/{i}`.
+pub fn message_at(i: usize) -> String {
+    format!("/messages/{i}")
+}
+
+/// `/messages/{i}/{field}`.
+pub fn message_field(i: usize, field: &str) -> String {
+    format!("/messages/{i}/{field}")
+}
+
+/// `/messages/{i}/content/{j}`.
+pub fn block_at(i: usize, j: usize) -> String {
+    format!("/messages/{i}/content/{j}")
+}
+
+/// `/messages/{i}/content/{j}/{field}`.
+pub fn block_field(i: usize, j: usize, field: &str) -> String {
+    format!("/messages/{i}/content/{j}/{field}")
 }
 
 /// The content blocks of a message (`None` for string content).
@@ -54,32 +76,12 @@ pub fn all_blocks(messages: &[Value]) -> Vec<(String, usize, &Value)> {
             continue;
         };
         for (j, block) in list.iter().enumerate() {
-            out.push((
-                pointer([
-                    "messages".to_string(),
-                    i.to_string(),
-                    "content".into(),
-                    j.to_string(),
-                ]),
-                i,
-                block,
-            ));
+            out.push((block_at(i, j), i, block));
             if block_type(block) == Some("tool_result")
                 && let Some(inner) = block.get("content").and_then(Value::as_array)
             {
                 for (k, nested) in inner.iter().enumerate() {
-                    out.push((
-                        pointer([
-                            "messages".to_string(),
-                            i.to_string(),
-                            "content".into(),
-                            j.to_string(),
-                            "content".into(),
-                            k.to_string(),
-                        ]),
-                        i,
-                        nested,
-                    ));
+                    out.push((format!("{}/content/{k}", block_at(i, j)), i, nested));
                 }
             }
         }

@@ -151,11 +151,7 @@ pub fn max_tokens_exceeded(req: &RequestView, out: &mut Findings) {
     let Some(limit) = model.max_output else {
         return;
     };
-    let Some(max_tokens) = req
-        .messages_body()
-        .and_then(|b| b.get("max_tokens"))
-        .and_then(Value::as_u64)
-    else {
+    let Some(max_tokens) = req.max_tokens() else {
         return;
     };
     // The 1M/300K-output betas raise the cap.

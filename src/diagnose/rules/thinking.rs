@@ -6,7 +6,7 @@ use crate::diagnose::view::RequestView;
 use crate::diagnose::{Findings, Patch};
 use crate::knowledge::{Sampling, knowledge};
 
-use super::{block_type, blocks, pointer, role};
+use super::{block_at, block_type, blocks, role};
 
 fn enabled_budget(req: &RequestView) -> Option<u64> {
     let thinking = req.messages_body()?.get("thinking")?;
@@ -18,11 +18,7 @@ pub fn budget_not_below_max_tokens(req: &RequestView, out: &mut Findings) {
     let Some(budget) = enabled_budget(req) else {
         return;
     };
-    let Some(max_tokens) = req
-        .messages_body()
-        .and_then(|b| b.get("max_tokens"))
-        .and_then(Value::as_u64)
-    else {
+    let Some(max_tokens) = req.max_tokens() else {
         return;
     };
     if req
@@ -144,7 +140,7 @@ pub fn missing_in_tool_turn(req: &RequestView, out: &mut Findings) {
     let first = blocks(&messages[turn]).and_then(|b| b.first());
     let kind = first.and_then(block_type).unwrap_or("");
     if !matches!(kind, "thinking" | "redacted_thinking") {
-        out.flag(pointer(["messages".to_string(), turn.to_string(), "content".into(), "0".into()]), format!("with thinking on, the assistant turn of a tool loop must start with its thinking block, not `{kind}`"))
+        out.flag(block_at(turn, 0), format!("with thinking on, the assistant turn of a tool loop must start with its thinking block, not `{kind}`"))
             .fix("pass the thinking blocks of the response back unchanged (some proxies and history trimmers drop them), or turn thinking off");
     }
 }
@@ -167,12 +163,7 @@ pub fn in_final_assistant_when_disabled(req: &RequestView, out: &mut Findings) {
         .iter()
         .position(|b| matches!(block_type(b), Some("thinking" | "redacted_thinking")))
     {
-        let location = pointer([
-            "messages".to_string(),
-            i.to_string(),
-            "content".into(),
-            j.to_string(),
-        ]);
+        let location = block_at(i, j);
         out.flag(
             location.clone(),
             "thinking blocks in the final assistant message while thinking is off",
@@ -189,12 +180,7 @@ pub fn final_block(req: &RequestView, out: &mut Findings) {
     if let Some(last) = list.last()
         && matches!(block_type(last), Some("thinking" | "redacted_thinking"))
     {
-        let location = pointer([
-            "messages".to_string(),
-            i.to_string(),
-            "content".into(),
-            (list.len() - 1).to_string(),
-        ]);
+        let location = block_at(i, list.len() - 1);
         out.flag(location, "the final assistant message ends with a thinking block")
             .fix("a prefill cannot end in thinking: end with text, or end the conversation with a user message");
     }

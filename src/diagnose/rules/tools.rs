@@ -8,7 +8,7 @@ use crate::diagnose::view::RequestView;
 use crate::diagnose::{Findings, Patch};
 use crate::knowledge::knowledge;
 
-use super::{block_type, blocks, pointer, role};
+use super::{block_at, block_field, block_type, blocks, message_at, pointer, role};
 
 fn tools(req: &RequestView) -> Option<&Vec<Value>> {
     req.messages_body()?.get("tools")?.as_array()
@@ -189,14 +189,9 @@ pub fn result_orphan(req: &RequestView, out: &mut Findings) {
             .collect();
         let whole_message = orphans.len() == list.len();
         for (j, id) in &orphans {
-            let location = pointer([
-                "messages".to_string(),
-                i.to_string(),
-                "content".into(),
-                j.to_string(),
-            ]);
+            let location = block_at(i, *j);
             let patch = if whole_message {
-                Patch::remove(pointer(["messages".to_string(), i.to_string()]))
+                Patch::remove(message_at(i))
             } else {
                 Patch::remove(location.clone())
             };
@@ -232,7 +227,7 @@ pub fn use_without_result(req: &RequestView, out: &mut Findings) {
             }
             let id = block.get("id").and_then(Value::as_str).unwrap_or("");
             if role(next) != Some("user") || !answered.contains(id) {
-                out.flag(pointer(["messages".to_string(), i.to_string(), "content".into(), j.to_string()]), format!("tool_use `{id}` has no tool_result in the next message"))
+                out.flag(block_at(i, j), format!("tool_use `{id}` has no tool_result in the next message"))
                     .evidence(id)
                     .fix("answer every tool_use with a tool_result block at the start of the next user message (is_error: true if the tool failed)");
             }
@@ -250,12 +245,7 @@ pub fn result_not_first(req: &RequestView, out: &mut Findings) {
             match block_type(block) {
                 Some("tool_result") if seen_other => {
                     out.flag(
-                        pointer([
-                            "messages".to_string(),
-                            i.to_string(),
-                            "content".into(),
-                            j.to_string(),
-                        ]),
+                        block_at(i, j),
                         "a tool_result comes after other content in its message",
                     )
                     .fix("put all tool_result blocks first in the user message, then any text");
@@ -281,7 +271,7 @@ pub fn duplicate_use_id(req: &RequestView, out: &mut Findings) {
             if let Some(id) = block.get("id").and_then(Value::as_str)
                 && !seen.insert(id)
             {
-                out.flag(pointer(["messages".to_string(), i.to_string(), "content".into(), j.to_string(), "id".into()]), format!("tool_use id `{id}` appears twice"))
+                out.flag(block_field(i, j, "id"), format!("tool_use id `{id}` appears twice"))
                     .evidence(id)
                     .fix("each tool_use keeps the id the API gave it; a repeated id means a turn was duplicated");
             }
@@ -335,13 +325,7 @@ pub fn use_input_not_object(req: &RequestView, out: &mut Findings) {
             }
             let input = block.get("input");
             if !input.is_some_and(Value::is_object) {
-                let location = pointer([
-                    "messages".to_string(),
-                    i.to_string(),
-                    "content".into(),
-                    j.to_string(),
-                    "input".into(),
-                ]);
+                let location = block_field(i, j, "input");
                 let finding = out
                     .flag(location.clone(), "tool_use `input` must be a JSON object")
                     .evidence(input.map(super::show).unwrap_or_else(|| "(missing)".into()));
