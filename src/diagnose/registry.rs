@@ -4,8 +4,8 @@
 //! (a unit test keeps the two in step), and `badreq explain ID` prints it.
 
 use super::rules::{
-    auth, cache, headers, json, legacy, media, messages, models, sampling, schema, thinking, tools,
-    url,
+    auth, cache, content, headers, json, legacy, media, messages, models, sampling, schema,
+    thinking, tools, url,
 };
 use super::view::RequestView;
 use super::{Findings, Severity};
@@ -502,7 +502,7 @@ pub static RULES: &[Rule] = &[
         family: "messages",
         summary: "a message field other than role and content (tool_calls, name, ...)",
         api_messages: &["Extra inputs are not permitted"],
-        check: Some(messages::extra_message_field),
+        check: Some(content::extra_message_field),
         ..BASE
     },
     Rule {
@@ -510,14 +510,14 @@ pub static RULES: &[Rule] = &[
         family: "messages",
         summary: "a content block type the API does not have",
         holds: "non-beta requests",
-        check: Some(messages::unknown_block_type),
+        check: Some(content::unknown_block_type),
         ..BASE
     },
     Rule {
         id: "messages-openai-image-url",
         family: "messages",
         summary: "OpenAI's image_url block",
-        check: Some(messages::openai_image_url),
+        check: Some(content::openai_image_url),
         ..BASE
     },
     Rule {
@@ -525,7 +525,7 @@ pub static RULES: &[Rule] = &[
         family: "messages",
         summary: "a document block in an assistant message under 2026-10-21",
         holds: "anthropic-version 2026-10-21 only",
-        check: Some(messages::assistant_document_2026),
+        check: Some(content::assistant_document_2026),
         ..BASE
     },
     Rule {
@@ -533,7 +533,7 @@ pub static RULES: &[Rule] = &[
         family: "messages",
         summary: "citations on a user text block under 2026-10-21",
         holds: "anthropic-version 2026-10-21 only",
-        check: Some(messages::user_text_citations_2026),
+        check: Some(content::user_text_citations_2026),
         ..BASE
     },
     // images

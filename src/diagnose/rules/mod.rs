@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod cache;
+pub mod content;
 pub mod headers;
 pub mod json;
 pub mod legacy;
