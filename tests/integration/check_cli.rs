@@ -14,6 +14,18 @@ fn badreq(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `badreq check` on `body` saved as a file, with `-H` for each header.
+fn check_body(name: &str, body: &str, headers: &[&str]) -> Output {
+    let dir = TempDir::new(name);
+    let path = dir.path().join("request.json");
+    std::fs::write(&path, body).unwrap();
+    let mut args = vec!["check", path.to_str().unwrap()];
+    for header in headers {
+        args.extend(["-H", header]);
+    }
+    badreq(&args)
+}
+
 fn json_out(output: &Output) -> Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
         panic!(
@@ -51,17 +63,14 @@ fn check_reports_the_location_of_a_shared_case_and_exits_1() {
 
 #[test]
 fn check_of_a_valid_body_is_clean_and_exits_0() {
-    let dir = TempDir::new("check-valid");
-    let body = dir.path().join("request.json");
-    std::fs::write(&body, r#"{"model":"claude-sonnet-4-6","max_tokens":256,"messages":[{"role":"user","content":"Hi"}]}"#).unwrap();
-    let out = badreq(&[
-        "check",
-        body.to_str().unwrap(),
-        "-H",
-        "anthropic-version: 2023-06-01",
-        "-H",
-        "x-api-key: sk-ant-api03-REDACTED",
-    ]);
+    let out = check_body(
+        "check-valid",
+        r#"{"model":"claude-sonnet-4-6","max_tokens":256,"messages":[{"role":"user","content":"Hi"}]}"#,
+        &[
+            "anthropic-version: 2023-06-01",
+            "x-api-key: sk-ant-api03-REDACTED",
+        ],
+    );
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -73,17 +82,14 @@ fn check_of_a_valid_body_is_clean_and_exits_0() {
 
 #[test]
 fn check_shows_a_corrected_curl_line() {
-    let dir = TempDir::new("check-fix");
-    let body = dir.path().join("request.json");
-    std::fs::write(&body, r#"{"model":"claude-sonnet-4-6","max_tokens_to_sample":256,"messages":[{"role":"user","content":"Hi"}]}"#).unwrap();
-    let out = badreq(&[
-        "check",
-        body.to_str().unwrap(),
-        "-H",
-        "anthropic-version: 2023-06-01",
-        "-H",
-        "x-api-key: sk-ant-api03-secretsecretsecret",
-    ]);
+    let out = check_body(
+        "check-fix",
+        r#"{"model":"claude-sonnet-4-6","max_tokens_to_sample":256,"messages":[{"role":"user","content":"Hi"}]}"#,
+        &[
+            "anthropic-version: 2023-06-01",
+            "x-api-key: sk-ant-api03-secretsecretsecret",
+        ],
+    );
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(

@@ -39,6 +39,15 @@ fn run_command(env: &Env, extra: &[&str], cmd: &[&str]) -> Command {
     command
 }
 
+/// The command line that runs tests/e2e/sdk_run.py in `mode` with the 2.x SDK.
+fn sdk_run(mode: &str) -> Vec<String> {
+    vec![
+        sdk_python(2).display().to_string(),
+        script("sdk_run.py"),
+        mode.to_owned(),
+    ]
+}
+
 fn script(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/e2e")
@@ -73,8 +82,6 @@ fn describe(output: &Output) -> String {
 fn run_captures_every_exchange_and_fails_on_diagnosed_errors() {
     let env = Env::new("run-capture");
     let (har, jsonl, junit) = (env.path("t.har"), env.path("t.jsonl"), env.path("t.xml"));
-    let python = sdk_python(2).display().to_string();
-    let sdk_script = script("sdk_run.py");
     let output = run_command(
         &env,
         &[
@@ -85,7 +92,10 @@ fn run_captures_every_exchange_and_fails_on_diagnosed_errors() {
             "--junit",
             junit.to_str().unwrap(),
         ],
-        &[&python, &sdk_script, "two"],
+        &sdk_run("two")
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
     )
     .output()
     .unwrap();
@@ -136,12 +146,13 @@ fn run_captures_every_exchange_and_fails_on_diagnosed_errors() {
 #[test]
 fn fail_on_never_returns_the_childs_code() {
     let env = Env::new("run-never");
-    let python = sdk_python(2).display().to_string();
-    let sdk_script = script("sdk_run.py");
     let output = run_command(
         &env,
         &["--fail-on", "never"],
-        &[&python, &sdk_script, "two"],
+        &sdk_run("two")
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
     )
     .output()
     .unwrap();
@@ -158,11 +169,10 @@ fn fail_on_never_returns_the_childs_code() {
 fn a_child_killed_by_a_signal_leaves_complete_files() {
     let env = Env::new("run-killed");
     let (har, jsonl) = (env.path("k.har"), env.path("k.jsonl"));
-    let python = sdk_python(2).display().to_string();
-    let sdk_script = script("sdk_run.py");
     // The script makes one request, then the shell kills it with SIGKILL.
     let shell = format!(
-        "{python} {sdk_script} sleep & sleep 0; while [ \"$(cat {0} 2>/dev/null | wc -l)\" -lt 1 ]; do sleep 0.05; done; kill -KILL $!; wait $!",
+        "{} sleep & sleep 0; while [ \"$(cat {} 2>/dev/null | wc -l)\" -lt 1 ]; do sleep 0.05; done; kill -KILL $!; wait $!",
+        sdk_run("sleep")[..2].join(" "),
         jsonl.display()
     );
     let output = run_command(
@@ -193,8 +203,6 @@ fn a_child_killed_by_a_signal_leaves_complete_files() {
 fn ctrl_c_to_badreq_reaches_the_child_and_files_stay_valid() {
     let env = Env::new("run-ctrl-c");
     let (har, jsonl) = (env.path("c.har"), env.path("c.jsonl"));
-    let python = sdk_python(2).display().to_string();
-    let sdk_script = script("sdk_run.py");
     let mut child = run_command(
         &env,
         &[
@@ -203,7 +211,10 @@ fn ctrl_c_to_badreq_reaches_the_child_and_files_stay_valid() {
             "--jsonl",
             jsonl.to_str().unwrap(),
         ],
-        &[&python, &sdk_script, "sleep"],
+        &sdk_run("sleep")
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
     )
     .stdout(Stdio::piped())
     .stderr(Stdio::piped())

@@ -111,31 +111,46 @@ pub struct Upstream {
 
 impl Upstream {
     pub async fn start(ca: &TestCa) -> Upstream {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let acceptor = TlsAcceptor::from(ca.server_config(&[b"h2", b"http/1.1"]));
         let log = Log::default();
         let task_log = log.clone();
-        tokio::spawn(async move {
-            loop {
-                let Ok((tcp, _)) = listener.accept().await else {
-                    continue;
-                };
-                let acceptor = acceptor.clone();
-                let log = task_log.clone();
-                tokio::spawn(async move {
-                    let Ok(tls) = acceptor.accept(tcp).await else {
-                        return;
-                    };
-                    let service = service_fn(move |req| answer(req, log.clone()));
-                    let _ = auto::Builder::new(TokioExecutor::new())
-                        .serve_connection(TokioIo::new(tls), service)
-                        .await;
-                });
+        let addr = serve_tls(ca.server_config(&[b"h2", b"http/1.1"]), move |tls| {
+            let log = task_log.clone();
+            async move {
+                let service = service_fn(move |req| answer(req, log.clone()));
+                let _ = auto::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(tls), service)
+                    .await;
             }
-        });
+        })
+        .await;
         Upstream { addr, log }
     }
+}
+
+/// Listens on an ephemeral loopback port and hands each TLS connection to `serve`.
+async fn serve_tls<F, Fut>(config: Arc<ServerConfig>, serve: F) -> SocketAddr
+where
+    F: Fn(tokio_rustls::server::TlsStream<tokio::net::TcpStream>) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let acceptor = TlsAcceptor::from(config);
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                continue;
+            };
+            let acceptor = acceptor.clone();
+            let serve = serve.clone();
+            tokio::spawn(async move {
+                if let Ok(tls) = acceptor.accept(tcp).await {
+                    serve(tls).await;
+                }
+            });
+        }
+    });
+    addr
 }
 
 /// The same routes over plain HTTP/1.1, for `HTTP_PROXY` tests.
@@ -419,46 +434,35 @@ pub struct RawUpstream {
 
 impl RawUpstream {
     pub async fn start(ca: &TestCa) -> RawUpstream {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let acceptor = TlsAcceptor::from(ca.server_config(&[b"http/1.1"]));
         let heads = Arc::new(Mutex::new(Vec::new()));
         let task_heads = heads.clone();
-        tokio::spawn(async move {
-            loop {
-                let Ok((tcp, _)) = listener.accept().await else {
-                    continue;
-                };
-                let acceptor = acceptor.clone();
-                let heads = task_heads.clone();
-                tokio::spawn(async move {
-                    let Ok(mut tls) = acceptor.accept(tcp).await else {
-                        return;
-                    };
-                    let mut buf = Vec::new();
-                    let mut chunk = [0u8; 4096];
-                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match tls.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    }
-                    let end = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-                    heads
-                        .lock()
-                        .unwrap()
-                        .push(String::from_utf8_lossy(&buf[..end]).into_owned());
-                    let body = b"{\"ok\":true}";
-                    let response = format!(
-                        "HTTP/1.1 200 OK\r\nX-Upstream-Case: Kept\r\ncontent-type: application/json\r\nContent-Length: {}\r\nconnection: close\r\n\r\n",
-                        body.len()
-                    );
-                    let _ = tls.write_all(response.as_bytes()).await;
-                    let _ = tls.write_all(body).await;
-                    let _ = tls.shutdown().await;
-                });
+        let addr = serve_tls(ca.server_config(&[b"http/1.1"]), move |mut tls| {
+            let heads = task_heads.clone();
+            async move {
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                match tls.read(&mut chunk).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                }
             }
-        });
+            let end = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+            heads
+                .lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(&buf[..end]).into_owned());
+            let body = b"{\"ok\":true}";
+            let response = format!(
+                "HTTP/1.1 200 OK\r\nX-Upstream-Case: Kept\r\ncontent-type: application/json\r\nContent-Length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = tls.write_all(response.as_bytes()).await;
+            let _ = tls.write_all(body).await;
+            let _ = tls.shutdown().await;
+            }
+        })
+        .await;
         RawUpstream { addr, heads }
     }
 }
