@@ -4,7 +4,7 @@ use std::process::{Command, Output};
 
 use serde_json::{Value, json};
 
-use crate::support::{Env, TempDir, curl, read_jsonl, wait_for};
+use crate::support::{Env, TempDir, assert_success, curl, read_jsonl, wait_for};
 
 fn badreq(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_badreq"))
@@ -188,11 +188,7 @@ fn env_prints_shell_lines_for_bash_and_fish() {
         "--listen",
         "127.0.0.1:9999",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("export HTTPS_PROXY='http://127.0.0.1:9999'"),
@@ -243,11 +239,7 @@ fn export_writes_a_redacted_support_bundle_by_request_id() {
         "-o",
         bundle_path.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let text = std::fs::read_to_string(&bundle_path).unwrap();
     assert!(
         !text.contains(crate::support::TEST_KEY),
@@ -274,11 +266,7 @@ fn ca_prints_path_fingerprint_and_how_to_trust_it() {
     let dir = TempDir::new("ca-cmd");
     let certs = dir.path().join("certs");
     let out = badreq(&["ca", "--certs", certs.to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let text = String::from_utf8_lossy(&out.stdout);
     let path = std::fs::canonicalize(certs.join("ca.pem")).unwrap();
     assert!(text.contains(&path.display().to_string()), "{text}");

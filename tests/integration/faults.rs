@@ -4,7 +4,9 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use crate::support::{Badreq, Env, curl, curl_via, proxy_args, read_jsonl, wait_for};
+use crate::support::{
+    Badreq, Env, assert_success, curl, curl_via, proxy_args, read_jsonl, wait_for,
+};
 
 /// A plain request through badreq that must still work after a fault.
 fn still_serves(badreq: &Badreq) {
@@ -206,11 +208,7 @@ fn ctrl_c_lets_in_flight_exchanges_finish_and_flushes_the_log() {
     let status = badreq.interrupt();
     assert!(status.success(), "badreq exited with {status}");
     let out = slow.join().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "slow but fine");
     let records = read_jsonl(&jsonl);
     assert_eq!(records.len(), 1, "the in-flight exchange is in the log");
@@ -259,11 +257,7 @@ fn a_client_without_sni_is_served_and_noted() {
             &format!("https://127.0.0.1:{}/echo", env.upstream.addr.port()),
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let records = wait_for(2, || read_jsonl(&jsonl));
     let notice = records
         .iter()

@@ -1,7 +1,7 @@
 //! Pass-through is byte-exact: bodies, header order and case, HTTP/2, tunnels.
 
 use crate::support::{
-    self, Badreq, Env, RawUpstream, curl, curl_via, read_jsonl, upstream, wait_for,
+    self, Badreq, Env, RawUpstream, assert_success, curl, curl_via, read_jsonl, upstream, wait_for,
 };
 
 fn proxy_flag(badreq: &Badreq) -> String {
@@ -27,11 +27,7 @@ fn large_bodies_cross_unchanged_through_the_intercepted_tunnel() {
         "content-type: application/octet-stream",
         "https://api.anthropic.com/echo",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(answer["len"], data.len());
     assert_eq!(
@@ -52,11 +48,7 @@ fn large_bodies_cross_unchanged_through_the_intercepted_tunnel() {
         download.to_str().unwrap(),
         "https://api.anthropic.com/download?bytes=1048576",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let headers = String::from_utf8_lossy(&out.stdout).to_lowercase();
     let got = std::fs::read(&download).unwrap();
     assert_eq!(got.len(), 1024 * 1024);
@@ -121,11 +113,7 @@ fn end_to_end_headers_keep_their_order_and_case() {
         "-",
         "https://api.anthropic.com/v1/messages",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     // What curl sent inside the tunnel, in order, from its trace.
     let trace = String::from_utf8_lossy(&out.stderr);
     let sent: Vec<String> = trace
@@ -165,11 +153,7 @@ fn http2_is_served_inside_the_tunnel() {
         "hello",
         "https://api.anthropic.com/echo",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.ends_with("\n2"),
@@ -192,11 +176,7 @@ fn hosts_not_intercepted_are_tunnelled_blind() {
         "through",
         "https://blind.test/echo",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert!(String::from_utf8_lossy(&out.stdout).contains(&upstream::sha256_hex(b"through")));
     // badreq's CA does not sign for blind.test: it never minted a leaf there.
     let out = curl_via(&badreq, &["https://blind.test/echo"]);
@@ -219,11 +199,7 @@ fn absolute_form_http_requests_are_forwarded() {
         "plain",
         &format!("http://127.0.0.1:{}/echo", plain.port()),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert!(String::from_utf8_lossy(&out.stdout).contains(&upstream::sha256_hex(b"plain")));
     let seen = log.all();
     assert_eq!(seen.len(), 1);
@@ -247,11 +223,7 @@ fn base_url_mode_forwards_to_the_configured_upstream() {
         r#"{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}"#,
         &format!("{}/v1/messages", badreq.url()),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("Hello from the test upstream"));
     let seen = env.upstream.log.all();
     assert_eq!(seen.len(), 1);
@@ -278,11 +250,7 @@ fn absolute_form_for_badreq_itself_is_base_url_mode() {
         "{}",
         &format!("{}/v1/messages", badreq.url()),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert_eq!(
         env.upstream.log.all().len(),
         1,
@@ -341,11 +309,7 @@ fn thirty_mib_bodies_stream_without_being_held_whole() {
             "https://api.anthropic.com/echo",
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(answer["len"], SIZE);
     let download = env.path("download.bin");
@@ -357,11 +321,7 @@ fn thirty_mib_bodies_stream_without_being_held_whole() {
             &format!("https://api.anthropic.com/download?bytes={SIZE}"),
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert_eq!(std::fs::metadata(&download).unwrap().len(), SIZE as u64);
     // Holding either body whole would put 30 MiB on top of badreq's own memory
     // and its 1 MiB capture copy; streaming stays far below that.

@@ -251,6 +251,16 @@ pub fn curl(args: &[&str]) -> Output {
         .expect("curl must be installed (tests/run.sh installs it)")
 }
 
+/// Fails the test with the command's stderr unless it succeeded.
+#[track_caller]
+pub fn assert_success(output: &Output) {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// curl through `badreq` as an HTTPS proxy, trusting badreq's CA.
 pub fn curl_via(badreq: &Badreq, args: &[&str]) -> Output {
     let url = badreq.url();
