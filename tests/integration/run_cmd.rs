@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::support::{Env, TEST_KEY, read_jsonl, sdk_python};
 
 /// `badreq run` with the test upstream behind it and `extra` flags, running `cmd`.
-fn run_command(env: &Env, extra: &[&str], cmd: &[&str]) -> Command {
+fn run_command<S: AsRef<std::ffi::OsStr>>(env: &Env, extra: &[&str], cmd: &[S]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_badreq"));
     command
         .arg("run")
@@ -92,10 +92,7 @@ fn run_captures_every_exchange_and_fails_on_diagnosed_errors() {
             "--junit",
             junit.to_str().unwrap(),
         ],
-        &sdk_run("two")
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
+        &sdk_run("two"),
     )
     .output()
     .unwrap();
@@ -146,16 +143,9 @@ fn run_captures_every_exchange_and_fails_on_diagnosed_errors() {
 #[test]
 fn fail_on_never_returns_the_childs_code() {
     let env = Env::new("run-never");
-    let output = run_command(
-        &env,
-        &["--fail-on", "never"],
-        &sdk_run("two")
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    )
-    .output()
-    .unwrap();
+    let output = run_command(&env, &["--fail-on", "never"], &sdk_run("two"))
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     let output = run_command(&env, &["--fail-on", "never"], &["sh", "-c", "exit 7"])
         .output()
@@ -211,10 +201,7 @@ fn ctrl_c_to_badreq_reaches_the_child_and_files_stay_valid() {
             "--jsonl",
             jsonl.to_str().unwrap(),
         ],
-        &sdk_run("sleep")
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
+        &sdk_run("sleep"),
     )
     .stdout(Stdio::piped())
     .stderr(Stdio::piped())
